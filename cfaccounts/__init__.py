@@ -1,0 +1,63 @@
+"""cfaccounts: an async-first, fully typed SDK for the Cloudflare Accounts API.
+
+>>> from cfaccounts import AsyncCloudflare
+>>> async with AsyncCloudflare() as client:          # doctest: +SKIP
+...     async for member in client.accounts.members.list(account_id="..."):
+...         print(member.email)
+"""
+
+from ._client import AsyncCloudflare
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ClientClosedError,
+    CloudflareError,
+    ConflictError,
+    CredentialsError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
+)
+from ._pagination import (
+    AsyncCursorPaginationAfter,
+    AsyncPaginator,
+    AsyncSinglePage,
+    AsyncV4PagePaginationArray,
+    BasePage,
+)
+from ._request import RequestOptions
+from ._version import __version__
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncCloudflare",
+    "AsyncCursorPaginationAfter",
+    "AsyncPaginator",
+    "AsyncSinglePage",
+    "AsyncV4PagePaginationArray",
+    "AuthenticationError",
+    "BadRequestError",
+    "BasePage",
+    "ClientClosedError",
+    "CloudflareError",
+    "ConflictError",
+    "CredentialsError",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestOptions",
+    "UnprocessableEntityError",
+    "__version__",
+]

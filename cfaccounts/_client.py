@@ -1,0 +1,128 @@
+"""``AsyncCloudflare``: configuration, credentials and the ``accounts`` namespace."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Self
+
+import aiohttp
+
+from ._core import Core
+from ._credentials import Credentials, resolve_credentials
+from ._logging import configure_from_env
+from ._request import RequestBuilder, as_client_timeout
+from ._retry import RetryPolicy
+from ._transport import Transport
+from ._version import __version__
+from .resources.accounts import AccountsResource
+
+DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
+ENV_BASE_URL = "CLOUDFLARE_BASE_URL"
+
+
+class AsyncCloudflare:
+    """An async client for the Cloudflare Accounts API.
+
+    Args:
+        api_token: an API token (``CLOUDFLARE_API_TOKEN``).
+        api_key: a global API key (``CLOUDFLARE_API_KEY``); needs ``api_email``.
+        api_email: the email of the key's user (``CLOUDFLARE_EMAIL``).
+        user_service_key: a user service key (``CLOUDFLARE_API_USER_SERVICE_KEY``).
+        base_url: the API root (``CLOUDFLARE_BASE_URL``, else
+            ``https://api.cloudflare.com/client/v4``).
+        timeout: seconds per request, retries apart, or an
+            :class:`aiohttp.ClientTimeout`; overridable per call.
+        max_retries: retries after a transient failure (see the README).
+        default_headers: headers sent with every request.
+        default_query: query parameters sent with every request.
+        session: an :class:`aiohttp.ClientSession` to use; it stays the
+            caller's to close. Without one, the client creates its own on
+            first use and closes it in :meth:`close`.
+
+    Raises:
+        CredentialsError: credentials are missing, incomplete or ambiguous
+            (checked here, not at the first request).
+
+    Use it as ``async with AsyncCloudflare() as client:``, or call
+    :meth:`close` when done.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_token: str | None = None,
+        api_key: str | None = None,
+        api_email: str | None = None,
+        user_service_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | aiohttp.ClientTimeout = 60.0,
+        max_retries: int = 2,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        configure_from_env()
+        self._credentials: Credentials = resolve_credentials(
+            api_token=api_token,
+            api_key=api_key,
+            api_email=api_email,
+            user_service_key=user_service_key,
+            environ=os.environ,
+        )
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError(f"max_retries must be a whole number >= 0, got {max_retries!r}")
+        self.base_url = (base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL).rstrip("/")
+        headers = {
+            "Accept": "application/json",
+            "User-Agent": f"cfaccounts/{__version__}",
+            **(default_headers or {}),
+            **self._credentials.headers,
+        }
+        self._core = Core(
+            builder=RequestBuilder(
+                base_url=self.base_url,
+                headers=headers,
+                default_query=dict(default_query or {}),
+                timeout=as_client_timeout(timeout),
+            ),
+            transport=Transport(session),
+            retry=RetryPolicy(max_retries=max_retries),
+            credentials=self._credentials,
+        )
+        self.accounts = AccountsResource(self._core)
+
+    @property
+    def credential_kind(self) -> str:
+        """The kind of credential in use: ``api_token``, ``api_key`` or ``user_service_key``."""
+        return self._credentials.kind
+
+    @property
+    def max_retries(self) -> int:
+        """How many times a transient failure is retried."""
+        return self._core.retry.max_retries
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._core.transport.closed
+
+    def __repr__(self) -> str:
+        state = " closed" if self.closed else ""
+        return f"<AsyncCloudflare {self.base_url} credential={self.credential_kind}{state}>"
+
+    async def close(self) -> None:
+        """Close the HTTP session this client created. Calling it again is harmless."""
+        await self._core.transport.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,153 @@
+"""The one cattrs converter, and every wire-name quirk, in one place.
+
+Responses are structured into the attrs classes of :mod:`cfaccounts.models`
+by :data:`converter`, built once at import. Its hooks are tolerant where the
+API is loose and strict where a silent coercion would lie:
+
+- timestamps such as ``2014-03-01T12:21:02.0000Z`` parse; naive ones are UTC;
+- ``Literal`` fields keep values this SDK does not know yet, as plain strings;
+- fields the SDK does not know are kept in ``Model.extra``;
+- ``bool`` fields accept only JSON booleans (``bool("false")`` is ``True``).
+
+Python names that differ from the wire (``in_`` ↔ ``in``, ``not_`` ↔ ``not``,
+``cf_rayid`` ↔ ``cf_ray_id``, ``raw_cf_rayid`` ↔ ``raw_cf_ray_id``) are
+translated by :func:`wire_name`, for models, query strings and bodies alike.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any, Literal, TypeVar, get_origin
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from .models._base import Model
+from .models.tokens import TokenValue
+
+T = TypeVar("T")
+
+_RENAMED = {"cf_rayid": "cf_ray_id", "raw_cf_rayid": "raw_cf_ray_id"}
+
+
+def wire_name(name: str) -> str:
+    """The name the API uses for the Python name ``name``.
+
+    A trailing underscore that escapes a Python keyword is dropped
+    (``in_`` → ``in``, ``not_`` → ``not``); names already in wire form pass
+    through unchanged.
+    """
+    if name in _RENAMED:
+        return _RENAMED[name]
+    if name.endswith("_") and keyword.iskeyword(name[:-1]):
+        return name[:-1]
+    return name
+
+
+def format_datetime(value: date) -> str:
+    """RFC 3339 for a datetime (naive ones are taken as UTC), ISO 8601 for a date."""
+    if isinstance(value, datetime):
+        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return utc.isoformat().replace("+00:00", "Z")
+    return value.isoformat()
+
+
+def _structure_datetime(value: Any, _: type) -> datetime:
+    if not isinstance(value, str):
+        raise TypeError(f"expected an RFC 3339 timestamp string, got {type(value).__name__}")
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _structure_bool(value: Any, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected a boolean, got {type(value).__name__}")
+    return value
+
+
+def _structure_literal(value: Any, literal: Any) -> Any:
+    # Cloudflare adds enum values over time; an unknown one is kept, not rejected.
+    if not isinstance(value, str) and value not in literal.__args__:
+        raise TypeError(f"expected one of {literal.__args__!r}, got {value!r}")
+    return value
+
+
+def _structure_resource_value(value: Any, _: Any) -> str | dict[str, str]:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        return value
+    raise TypeError(f"expected a string or a map of strings, got {type(value).__name__}")
+
+
+def _structure_token_value(value: Any, _: type) -> TokenValue:
+    if not isinstance(value, str):
+        raise TypeError(f"expected the token secret as a string, got {type(value).__name__}")
+    return TokenValue(value)
+
+
+def _is_literal(type_: object) -> bool:
+    return get_origin(type_) in (Literal,)
+
+
+def _is_any(type_: object) -> bool:
+    return type_ is Any
+
+
+def _is_model(cls: Any) -> bool:
+    return isinstance(cls, type) and issubclass(cls, Model)
+
+
+def _renames(cls: type) -> dict[str, str]:
+    return {a.name: wire_name(a.name) for a in attrs.fields(cls) if wire_name(a.name) != a.name}
+
+
+def _model_structure_hook(cls: type[Model]) -> Callable[[Any, Any], Model]:
+    renames = _renames(cls)
+    overrides = {name: override(rename=wire) for name, wire in renames.items()}
+    build = make_dict_structure_fn(cls, converter, extra=override(omit=True), **overrides)  # type: ignore[arg-type]
+    known = frozenset(wire_name(a.name) for a in attrs.fields(cls) if a.name != "extra")
+
+    def structure(data: Any, _: Any) -> Model:
+        if not isinstance(data, Mapping):
+            raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
+        model = build(data, cls)
+        if data.keys() - known:
+            # Frozen models are set once, here, before anyone sees them.
+            extra = {key: value for key, value in data.items() if key not in known}
+            object.__setattr__(model, "extra", extra)
+        return model
+
+    return structure
+
+
+def _model_unstructure_hook(cls: type[Model]) -> Callable[[Any], dict[str, Any]]:
+    overrides = {name: override(rename=wire) for name, wire in _renames(cls).items()}
+    return make_dict_unstructure_fn(
+        cls,
+        converter,
+        _cattrs_omit_if_default=True,
+        extra=override(omit=True),
+        **overrides,  # type: ignore[arg-type]
+    )
+
+
+def _build_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(detailed_validation=False)
+    conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_structure_hook(bool, _structure_bool)
+    conv.register_structure_hook(TokenValue, _structure_token_value)
+    conv.register_structure_hook(str | dict[str, str], _structure_resource_value)
+    conv.register_structure_hook_func(_is_literal, _structure_literal)
+    conv.register_structure_hook_func(_is_any, lambda value, _: value)
+    conv.register_structure_hook_factory(_is_model, _model_structure_hook)
+    conv.register_unstructure_hook(datetime, format_datetime)
+    conv.register_unstructure_hook(date, format_datetime)
+    conv.register_unstructure_hook_factory(_is_model, _model_unstructure_hook)
+    return conv
+
+
+converter = _build_converter()

@@ -1,0 +1,135 @@
+"""The request cycle: build, send, retry, decode, structure.
+
+Every API call goes through :meth:`Core.call` or :meth:`Core.paginate`;
+this file is the one short walk from arguments to a typed result:
+
+1. :class:`~cfaccounts._request.RequestBuilder` builds the request (pure);
+2. :class:`~cfaccounts._transport.Transport` sends it (aiohttp);
+3. :func:`~cfaccounts._response.decode_response` unwraps the envelope or
+   raises a typed error (pure);
+4. :class:`~cfaccounts._retry.RetryPolicy` decides whether and when to try again;
+5. the endpoint structures ``result`` into its model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from ._credentials import Credentials
+from ._endpoint import Endpoint
+from ._exceptions import APIError
+from ._logging import logger
+from ._pagination import AsyncPaginator, BasePage
+from ._request import Request, RequestBuilder
+from ._response import Envelope, decode_response, structure_result
+from ._retry import RetryPolicy
+from ._transport import Transport
+
+T = TypeVar("T")
+PageT = TypeVar("PageT", bound=BasePage[Any])
+
+
+class Core:
+    """Sends requests for one client. Resources describe endpoints and call this."""
+
+    __slots__ = ("builder", "credentials", "retry", "transport")
+
+    def __init__(
+        self,
+        *,
+        builder: RequestBuilder,
+        transport: Transport,
+        retry: RetryPolicy,
+        credentials: Credentials,
+    ) -> None:
+        self.builder = builder
+        self.transport = transport
+        self.retry = retry
+        self.credentials = credentials
+
+    async def call(
+        self,
+        endpoint: Endpoint[T],
+        params: Mapping[str, Any],
+        options: Mapping[str, Any],
+        *,
+        body: Any = None,
+    ) -> T:
+        """Call ``endpoint`` and return its result structured into ``endpoint.returns``."""
+        request = self.builder.build(endpoint, params, options, body=body)
+        envelope = await self.send(request)
+        return structure_result(
+            envelope,
+            lambda env: endpoint.structure(env.result),
+            method=request.method,
+            url=str(request.url),
+        )
+
+    def paginate(
+        self,
+        page_type: type[PageT],
+        endpoint: Endpoint[T],
+        params: Mapping[str, Any],
+        options: Mapping[str, Any],
+    ) -> AsyncPaginator[T, PageT]:
+        """A paginator over ``endpoint``; arguments are checked now, nothing is sent yet."""
+        return AsyncPaginator(
+            page_type, self, endpoint, self.builder.build(endpoint, params, options)
+        )
+
+    async def send(self, request: Request) -> Envelope:
+        """Send ``request``, retrying per the policy, and return the decoded envelope.
+
+        Raises:
+            APIError: the last attempt's failure, with ``attempts`` set.
+        """
+        url = request.url
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.perf_counter()
+            try:
+                response = await self.transport.send(
+                    request.method,
+                    url,
+                    headers=request.headers,
+                    body=request.body,
+                    timeout=request.timeout,
+                )
+                envelope = decode_response(
+                    response, method=request.method, url=url, redact=self.credentials.redact
+                )
+            except APIError as error:
+                delay = self.retry.delay_before_retry(
+                    error, idempotent=request.idempotent, attempt=attempt
+                )
+                if delay is None:
+                    error.attempts = attempt
+                    if logger.isEnabledFor(logging.DEBUG):
+                        logger.debug("%s %s failed: %s", request.method, url, error.message)
+                    raise
+                logger.info(
+                    "%s %s: %s; retrying in %.2f s (attempt %d of %d)",
+                    request.method,
+                    url,
+                    error.message,
+                    delay,
+                    attempt + 1,
+                    self.retry.max_retries + 1,
+                )
+                await asyncio.sleep(delay)
+                continue
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "%s %s -> %d in %.1f ms (cf-ray %s)",
+                    request.method,
+                    url,
+                    envelope.status,
+                    (time.perf_counter() - started) * 1000,
+                    envelope.ray_id,
+                )
+            return envelope

@@ -1,0 +1,139 @@
+"""A request, fully built before anything is sent (pure).
+
+Arguments are checked here, before any I/O: path ids, unknown keyword
+arguments and values a query string cannot carry raise at call time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypedDict
+
+import aiohttp
+import attrs
+from yarl import URL
+
+from ._encoding import QueryPairs, encode_body, encode_query
+from ._endpoint import Endpoint
+
+
+class RequestOptions(TypedDict, total=False):
+    """Per-call options every API method accepts as keyword arguments.
+
+    Attributes:
+        extra_headers: headers added to (or overriding) the request's.
+        extra_query: query parameters added to the request's.
+        extra_body: fields added to the JSON body.
+        timeout: seconds, or an :class:`aiohttp.ClientTimeout`, for this call.
+    """
+
+    extra_headers: Mapping[str, str]
+    extra_query: Mapping[str, object]
+    extra_body: Mapping[str, object]
+    timeout: float | aiohttp.ClientTimeout
+
+
+_OPTION_NAMES = frozenset(RequestOptions.__annotations__)
+
+
+def as_client_timeout(timeout: float | aiohttp.ClientTimeout) -> aiohttp.ClientTimeout:
+    """``timeout`` in seconds as a total timeout; a ClientTimeout as is."""
+    if isinstance(timeout, aiohttp.ClientTimeout):
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    return aiohttp.ClientTimeout(total=float(timeout))
+
+
+@attrs.frozen
+class Request:
+    """Everything that goes on the wire for one call."""
+
+    method: str
+    base: str
+    query: QueryPairs
+    headers: Mapping[str, str]
+    body: bytes | None
+    timeout: aiohttp.ClientTimeout
+    idempotent: bool
+
+    @property
+    def url(self) -> URL:
+        """The full URL, query included."""
+        url = URL(self.base, encoded=True)
+        return url.with_query(self.query) if self.query else url
+
+    def with_query(self, overrides: Mapping[str, Any]) -> Request:
+        """This request with the query parameters in ``overrides`` replaced."""
+        kept = [pair for pair in self.query if pair[0] not in overrides]
+        return attrs.evolve(self, query=encode_query(overrides, kept))
+
+
+@attrs.frozen
+class RequestBuilder:
+    """What every request of one client shares, and how a call becomes a Request."""
+
+    base_url: str
+    headers: Mapping[str, str]
+    default_query: Mapping[str, object]
+    timeout: aiohttp.ClientTimeout
+
+    def build(
+        self,
+        endpoint: Endpoint[Any],
+        params: Mapping[str, Any],
+        options: Mapping[str, Any],
+        *,
+        body: Any = None,
+    ) -> Request:
+        """The request for calling ``endpoint`` with ``params``.
+
+        The arguments named in the path fill it; the others go in the JSON
+        body (POST, PUT, PATCH) or the query string. ``body``, when given,
+        is the whole JSON body instead.
+
+        Raises:
+            TypeError: an unknown option, or a value of the wrong type.
+            ValueError: an empty or unsafe path id.
+        """
+        unknown = options.keys() - _OPTION_NAMES
+        if unknown:
+            raise TypeError(
+                f"{endpoint!r} got an unexpected keyword argument {sorted(unknown)[0]!r}"
+            )
+        path = endpoint.build_path(params)
+        fields = {
+            k: v for k, v in params.items() if v is not None and k not in endpoint.path_params
+        }
+        query_fields = dict(self.default_query)
+        payload: bytes | None = None
+        if endpoint.sends_body:
+            content = fields if body is None else body
+            extra_body = options.get("extra_body")
+            if extra_body:
+                content = {**content, **extra_body}
+            payload = encode_body(content)
+        else:
+            query_fields.update(fields)
+        extra_query = options.get("extra_query")
+        if extra_query:
+            query_fields.update(extra_query)
+
+        headers: Mapping[str, str] = self.headers
+        extra_headers = options.get("extra_headers")
+        if payload is not None or extra_headers:
+            headers = {
+                **headers,
+                **({"Content-Type": "application/json"} if payload is not None else {}),
+                **(extra_headers or {}),
+            }
+        timeout = options.get("timeout")
+        return Request(
+            method=endpoint.method,
+            base=self.base_url + path,
+            query=encode_query(query_fields),
+            headers=headers,
+            body=payload,
+            timeout=self.timeout if timeout is None else as_client_timeout(timeout),
+            idempotent=endpoint.idempotent,
+        )

@@ -1,0 +1,185 @@
+"""Response to result: the one decoding step every response goes through (pure).
+
+The envelope ``{"success", "errors", "messages", "result", "result_info"}``
+is unwrapped; every way a response can fail becomes a typed exception with
+the status, Cloudflare's error codes and messages, and the ``cf-ray`` id:
+
+- an error status (with JSON ``errors``, JSON without them, HTML or nothing);
+- ``success: false``, even with HTTP 200;
+- a success status whose body is empty, not JSON, truncated, or not an
+  envelope (:class:`APIResponseValidationError`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any, NamedTuple, TypeVar
+
+from ._exceptions import APIResponseValidationError, status_error_class
+from .models.envelope import ResponseInfo
+
+T = TypeVar("T")
+
+_SNIPPET_LENGTH = 160
+_HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_WHITESPACE = re.compile(r"\s+")
+
+
+class RawResponse(NamedTuple):
+    """What the transport read: status, reason, headers and the whole body."""
+
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class Envelope(NamedTuple):
+    """A successful envelope's payload, with the status and ``cf-ray`` it came with."""
+
+    result: Any
+    result_info: Any
+    status: int
+    ray_id: str | None
+
+
+def structure_result(
+    envelope: Envelope, build: Callable[[Envelope], T], *, method: str, url: str
+) -> T:
+    """``build(envelope)``, with any failure to structure it raised as a typed error.
+
+    Raises:
+        APIResponseValidationError: the result does not have the documented shape.
+    """
+    try:
+        return build(envelope)
+    except Exception as exc:
+        raise APIResponseValidationError(
+            f"HTTP {envelope.status} but the result does not have the documented shape: "
+            f"{type(exc).__name__}: {exc}",
+            method=method,
+            url=url,
+            status_code=envelope.status,
+            ray_id=envelope.ray_id,
+        ) from exc
+
+
+def snippet(body: bytes, redact: Callable[[str], str]) -> str:
+    """A short, one-line, secret-free excerpt of ``body`` for error messages.
+
+    For an HTML page, its title is what tells (``502 Bad Gateway``).
+    """
+    title = _HTML_TITLE.search(body)
+    text = (title.group(1) if title else body[: _SNIPPET_LENGTH * 2]).decode("utf-8", "replace")
+    text = _WHITESPACE.sub(" ", redact(text)).strip()
+    return text if len(text) <= _SNIPPET_LENGTH else text[: _SNIPPET_LENGTH - 1] + "…"
+
+
+def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date)."""
+    millis = headers.get("retry-after-ms")
+    if millis is not None:
+        try:
+            return max(float(millis) / 1000, 0.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(when - (time.time() if now is None else now), 0.0)
+
+
+def _response_infos(items: Any) -> list[ResponseInfo]:
+    if not isinstance(items, list):
+        return []
+    infos = []
+    for item in items:
+        if isinstance(item, Mapping):
+            code = item.get("code")
+            infos.append(
+                ResponseInfo(
+                    code=code if isinstance(code, int) and not isinstance(code, bool) else None,
+                    message=str(item.get("message", "")),
+                    documentation_url=item.get("documentation_url"),
+                    source=item.get("source"),
+                )
+            )
+        else:
+            infos.append(ResponseInfo(message=str(item)))
+    return infos
+
+
+def _summary(errors: list[ResponseInfo]) -> str:
+    first = errors[0]
+    text = f"[{first.code}] {first.message}" if first.code is not None else first.message
+    return text + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")
+
+
+def _parse_envelope(body: bytes, redact: Callable[[str], str]) -> tuple[dict[str, Any] | None, str]:
+    """The envelope in ``body``, or ``None`` and what is wrong with the body."""
+    if not body.strip():
+        return None, "body is empty"
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None, f"body is not JSON: {snippet(body, redact)!r}"
+    if not isinstance(payload, dict) or not ("success" in payload or "result" in payload):
+        return None, f"body is not a Cloudflare envelope: {snippet(body, redact)!r}"
+    return payload, ""
+
+
+def decode_response(
+    response: RawResponse, *, method: str, url: object, redact: Callable[[str], str]
+) -> Envelope:
+    """Unwrap ``response``'s envelope, or raise the exception it amounts to.
+
+    Raises:
+        APIStatusError: (a subclass per status) an error status or ``success: false``.
+        APIResponseValidationError: a success status without a usable envelope.
+    """
+    status = response.status
+    ray_id = response.headers.get("cf-ray")
+    envelope, problem = _parse_envelope(response.body, redact)
+    if 200 <= status < 300:
+        if envelope is None:
+            raise APIResponseValidationError(
+                f"HTTP {status} but the {problem}",
+                method=method,
+                url=str(url),
+                status_code=status,
+                ray_id=ray_id,
+            )
+        if envelope.get("success") is not False:
+            return Envelope(envelope.get("result"), envelope.get("result_info"), status, ray_id)
+
+    errors = _response_infos(envelope.get("errors")) if envelope else []
+    if errors:
+        detail = _summary(errors)
+    elif envelope is not None:
+        detail = "success is false, with no error details" if status < 300 else "no error details"
+    else:
+        detail = problem
+    reason = f" {response.reason}" if response.reason else ""
+    error = status_error_class(status)(
+        redact(f"{status}{reason}: {detail}"),
+        method=method,
+        url=str(url),
+        status_code=status,
+        errors=errors,
+        messages=_response_infos(envelope.get("messages")) if envelope else [],
+        ray_id=ray_id,
+        retry_after=retry_after(response.headers),
+    )
+    raise error
