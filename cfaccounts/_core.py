@@ -32,6 +32,9 @@ from ._transport import Transport
 T = TypeVar("T")
 PageT = TypeVar("PageT", bound=BasePage[Any])
 
+# Looked up at call time, so tests can record retry waits without sleeping.
+_sleep = asyncio.sleep
+
 
 class Core:
     """Sends requests for one client. Resources describe endpoints and call this."""
@@ -121,7 +124,7 @@ class Core:
                     attempt + 1,
                     self.retry.max_retries + 1,
                 )
-                await asyncio.sleep(delay)
+                await _sleep(delay)
                 continue
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(

@@ -92,3 +92,15 @@ async def local(server: RecordingServer) -> AsyncIterator[AsyncCloudflare]:
     """A token client talking to ``server``, retrying without waiting."""
     async with AsyncCloudflare(api_token=TOKEN, base_url=server.base_url) as c:
         yield c
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Retry waits, recorded instead of slept."""
+    recorded: list[float] = []
+
+    async def fake_sleep(delay: float) -> None:
+        recorded.append(delay)
+
+    monkeypatch.setattr("cfaccounts._core._sleep", fake_sleep)
+    return recorded

@@ -59,6 +59,7 @@ class _Route:
     method: str
     pattern: re.Pattern[str]
     replies: list[Reply | Callable[[Recorded], Reply]]
+    template: str
 
 
 def template_pattern(template: str) -> re.Pattern[str]:
@@ -80,10 +81,13 @@ class RecordingServer:
         return f"http://127.0.0.1:{self.port}{BASE_PATH}"
 
     def add(self, method: str, template: str, *replies: Reply | Callable[[Recorded], Reply]) -> None:
-        """Answer ``method template`` with ``replies`` in turn (literal paths win)."""
-        route = _Route(method, template_pattern(template), list(replies))
-        literal = "{" not in template
-        self._routes.insert(0, route) if literal else self._routes.append(route)
+        """Answer ``method template`` with ``replies`` in turn.
+
+        As in the API, the template with fewer placeholders wins:
+        ``/tokens/verify`` before ``/tokens/{token_id}``.
+        """
+        self._routes.append(_Route(method, template_pattern(template), list(replies), template))
+        self._routes.sort(key=lambda route: route.template.count("{"))
 
     def reply_json(self, method: str, template: str, *bodies: Any, status: int = 200) -> None:
         self.add(method, template, *(Reply(status=status, json=b) for b in bodies))
