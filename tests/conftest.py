@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 import aioresponses.core as aioresponses_core
+import pytest
 from aioresponses import aioresponses
 
 from cfaccounts import AsyncCloudflare
@@ -47,7 +47,7 @@ def _patch_aioresponses_for_aiohttp_314() -> None:
             kwargs.setdefault("stream_writer", _StreamWriter())
             super().__init__(*args, **kwargs)
 
-    aioresponses_core.ClientResponse = _ClientResponse  # type: ignore[misc]
+    aioresponses_core.ClientResponse = _ClientResponse  # type: ignore[attr-defined]
 
 
 _patch_aioresponses_for_aiohttp_314()

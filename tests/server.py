@@ -80,7 +80,9 @@ class RecordingServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}{BASE_PATH}"
 
-    def add(self, method: str, template: str, *replies: Reply | Callable[[Recorded], Reply]) -> None:
+    def add(
+        self, method: str, template: str, *replies: Reply | Callable[[Recorded], Reply]
+    ) -> None:
         """Answer ``method template`` with ``replies`` in turn.
 
         As in the API, the template with fewer placeholders wins:
@@ -132,7 +134,7 @@ class RecordingServer:
         await site.start()
         server = site._server
         assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
 
     async def close(self) -> None:
         if self._runner is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,14 +45,19 @@ def assert_demo_account(account: Account) -> None:
 async def test_list_sends_get_with_query_and_returns_first_page(
     client: AsyncCloudflare, mocked: aioresponses
 ) -> None:
-    mocked.get(f"{BASE}/accounts?direction=desc&name=Demo&page=2&per_page=5",
-               payload=reference("accounts.list")["response"])
+    mocked.get(
+        f"{BASE}/accounts?direction=desc&name=Demo&page=2&per_page=5",
+        payload=reference("accounts.list")["response"],
+    )
     page = await client.accounts.list(direction="desc", name="Demo", page=2.0, per_page=5)
     method, url, kwargs = only_request(mocked)
     assert method == "GET"
     assert url.path == "/client/v4/accounts"
     assert list(url.query.items()) == [
-        ("direction", "desc"), ("name", "Demo"), ("page", "2"), ("per_page", "5"),
+        ("direction", "desc"),
+        ("name", "Demo"),
+        ("page", "2"),
+        ("per_page", "5"),
     ]
     assert kwargs["data"] is None
     assert_auth(kwargs)
@@ -103,8 +109,6 @@ async def test_update_puts_every_given_field(client: AsyncCloudflare, mocked: ai
     )
     method, url, kwargs = only_request(mocked)
     assert (method, url.path) == ("PUT", f"/client/v4/accounts/{ACCOUNT_ID}")
-    import json
-
     assert json.loads(kwargs["data"]) == {
         "id": ACCOUNT_ID,
         "name": "Demo Account",
@@ -148,7 +152,7 @@ async def test_extra_options_reach_the_wire(client: AsyncCloudflare, mocked: aio
     await client.accounts.create(
         name="n",
         extra_headers={"X-Request-Source": "tests"},
-        extra_query={"trace": True and 1},
+        extra_query={"trace": 1},
         extra_body={"type": "enterprise"},
         timeout=5,
     )
@@ -170,7 +174,9 @@ async def test_unknown_keyword_argument_is_a_type_error_before_sending(
 
 
 async def test_default_headers_and_query_go_with_every_request(mocked: aioresponses) -> None:
-    mocked.get(f"{BASE}/accounts/{ACCOUNT_ID}?tenant=t1", payload=reference("accounts.get")["response"])
+    mocked.get(
+        f"{BASE}/accounts/{ACCOUNT_ID}?tenant=t1", payload=reference("accounts.get")["response"]
+    )
     async with AsyncCloudflare(
         api_token=TOKEN, default_headers={"X-Team": "sec"}, default_query={"tenant": "t1"}
     ) as client:

@@ -68,7 +68,9 @@ def test_key_without_email() -> None:
 
 def test_env_key_without_email(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLOUDFLARE_API_KEY", "k")
-    with pytest.raises(CredentialsError, match="CLOUDFLARE_API_KEY is set without CLOUDFLARE_EMAIL"):
+    with pytest.raises(
+        CredentialsError, match="CLOUDFLARE_API_KEY is set without CLOUDFLARE_EMAIL"
+    ):
         AsyncCloudflare()
 
 
@@ -80,8 +82,12 @@ def test_email_alone_is_not_a_credential() -> None:
 def test_no_credentials_names_the_environment_variables() -> None:
     with pytest.raises(CredentialsError) as caught:
         AsyncCloudflare()
-    for name in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL",
-                 "CLOUDFLARE_API_USER_SERVICE_KEY"):
+    for name in (
+        "CLOUDFLARE_API_TOKEN",
+        "CLOUDFLARE_API_KEY",
+        "CLOUDFLARE_EMAIL",
+        "CLOUDFLARE_API_USER_SERVICE_KEY",
+    ):
         assert name in str(caught.value)
 
 

@@ -42,8 +42,9 @@ POLICY = {
 
 def serve(server: RecordingServer, call: str) -> dict[str, Any]:
     entry = reference(call)
-    server.reply_json(entry["method"], entry["path"], entry["response"])
-    return entry["response"]
+    response: dict[str, Any] = entry["response"]
+    server.reply_json(entry["method"], entry["path"], response)
+    return response
 
 
 def only(server: RecordingServer) -> Recorded:
@@ -56,13 +57,20 @@ def only(server: RecordingServer) -> Recorded:
 async def test_members_list(server: RecordingServer, local: AsyncCloudflare) -> None:
     serve(server, "accounts.members.list")
     page = await local.accounts.members.list(
-        account_id=ACCOUNT_ID, direction="asc", order="user.email", page=3, per_page=50.0,
+        account_id=ACCOUNT_ID,
+        direction="asc",
+        order="user.email",
+        page=3,
+        per_page=50.0,
         status="pending",
     )
     request = only(server)
     assert (request.method, request.path) == ("GET", f"{ACCOUNTS}/members")
     assert request.query == [
-        ("direction", "asc"), ("order", "user.email"), ("page", "3"), ("per_page", "50"),
+        ("direction", "asc"),
+        ("order", "user.email"),
+        ("page", "3"),
+        ("per_page", "50"),
         ("status", "pending"),
     ]
     member = page.result[0]
@@ -82,7 +90,9 @@ async def test_members_get(server: RecordingServer, local: AsyncCloudflare) -> N
     member = await local.accounts.members.get(MEMBER_ID, account_id=ACCOUNT_ID)
     request = only(server)
     assert (request.method, request.path, request.query) == (
-        "GET", f"{ACCOUNTS}/members/{MEMBER_ID}", [],
+        "GET",
+        f"{ACCOUNTS}/members/{MEMBER_ID}",
+        [],
     )
     assert member.email == "user@example.com"
 
@@ -99,7 +109,9 @@ async def test_members_create_with_roles(server: RecordingServer, local: AsyncCl
     assert member.id == MEMBER_ID
 
 
-async def test_members_create_with_policies(server: RecordingServer, local: AsyncCloudflare) -> None:
+async def test_members_create_with_policies(
+    server: RecordingServer, local: AsyncCloudflare
+) -> None:
     serve(server, "accounts.members.create")
     policy = {
         "access": "allow",
@@ -107,7 +119,9 @@ async def test_members_create_with_policies(server: RecordingServer, local: Asyn
         "resource_groups": [{"id": "6d7f2f5f5b1d4a0e9081fdc98d432fd1"}],
     }
     await local.accounts.members.create(
-        account_id=ACCOUNT_ID, email="user@example.com", policies=[policy]  # type: ignore[list-item]
+        account_id=ACCOUNT_ID,
+        email="user@example.com",
+        policies=[policy],  # type: ignore[list-item]
     )
     assert only(server).json() == {"email": "user@example.com", "policies": [policy]}
 
@@ -128,11 +142,19 @@ async def test_members_update_sends_roles_read_back_from_the_api(
     assert member.id == response["result"]["id"]
 
 
-async def test_members_update_with_policies(server: RecordingServer, local: AsyncCloudflare) -> None:
+async def test_members_update_with_policies(
+    server: RecordingServer, local: AsyncCloudflare
+) -> None:
     serve(server, "accounts.members.update")
-    policy = {"access": "deny", "permission_groups": [{"id": "g"}], "resource_groups": [{"id": "r"}]}
+    policy = {
+        "access": "deny",
+        "permission_groups": [{"id": "g"}],
+        "resource_groups": [{"id": "r"}],
+    }
     await local.accounts.members.update(
-        MEMBER_ID, account_id=ACCOUNT_ID, policies=[policy]  # type: ignore[list-item]
+        MEMBER_ID,
+        account_id=ACCOUNT_ID,
+        policies=[policy],  # type: ignore[list-item]
     )
     assert only(server).json() == {"policies": [policy]}
 
@@ -142,7 +164,9 @@ async def test_members_delete(server: RecordingServer, local: AsyncCloudflare) -
     deleted = await local.accounts.members.delete(member_id=MEMBER_ID, account_id=ACCOUNT_ID)
     request = only(server)
     assert (request.method, request.path, request.body) == (
-        "DELETE", f"{ACCOUNTS}/members/{MEMBER_ID}", b"",
+        "DELETE",
+        f"{ACCOUNTS}/members/{MEMBER_ID}",
+        b"",
     )
     assert deleted == MemberDeleteResponse(id=response["result"]["id"])
 
@@ -172,7 +196,9 @@ async def test_subscriptions_get_is_a_single_page(
     page = await local.accounts.subscriptions.get(account_id=ACCOUNT_ID)
     request = only(server)
     assert (request.method, request.path, request.query) == (
-        "GET", f"{ACCOUNTS}/subscriptions", [],
+        "GET",
+        f"{ACCOUNTS}/subscriptions",
+        [],
     )
     subscription = page.result[0]
     assert isinstance(subscription, Subscription)
@@ -347,7 +373,9 @@ async def test_token_roll_puts_empty_object_and_returns_the_secret(
     assert "8M7wS6hC" not in repr(value)
 
 
-async def test_audit_list_encodes_every_filter(server: RecordingServer, local: AsyncCloudflare) -> None:
+async def test_audit_list_encodes_every_filter(
+    server: RecordingServer, local: AsyncCloudflare
+) -> None:
     serve(server, "accounts.logs.audit.list")
     page = await local.accounts.logs.audit.list(
         account_id=ACCOUNT_ID,
@@ -415,6 +443,8 @@ async def test_audit_list_encodes_every_filter(server: RecordingServer, local: A
     entry = page.result[0]
     assert isinstance(entry, AuditListResponse)
     assert entry.raw is not None and entry.raw.cf_rayid == "8e9b1c60ef9e1c9a"
-    assert entry.action is not None and entry.action.time == datetime(2024, 4, 26, 17, 31, 7, tzinfo=UTC)
+    assert entry.action is not None and entry.action.time == datetime(
+        2024, 4, 26, 17, 31, 7, tzinfo=UTC
+    )
     assert entry.actor is not None and entry.actor.context == "dash"
     assert page.result_info is not None and page.result_info.count == 1

@@ -25,8 +25,12 @@ PATH = "/accounts/{account_id}"
 
 
 def cf_error(code: int, message: str) -> dict[str, object]:
-    return {"success": False, "errors": [{"code": code, "message": message}], "messages": [],
-            "result": None}
+    return {
+        "success": False,
+        "errors": [{"code": code, "message": message}],
+        "messages": [],
+        "result": None,
+    }
 
 
 @pytest.mark.parametrize(
@@ -44,8 +48,9 @@ def cf_error(code: int, message: str) -> dict[str, object]:
 async def test_error_status_raises_its_class_with_codes_and_ray(
     status: int, error_class: type[APIStatusError], server: RecordingServer, local: AsyncCloudflare
 ) -> None:
-    server.reply_json("GET", PATH, cf_error(9109, "Unauthorized to access requested resource"),
-                      status=status)
+    server.reply_json(
+        "GET", PATH, cf_error(9109, "Unauthorized to access requested resource"), status=status
+    )
     with pytest.raises(error_class) as caught:
         await local.accounts.get(account_id=ACCOUNT_ID)
     error = caught.value
@@ -61,7 +66,9 @@ async def test_error_status_raises_its_class_with_codes_and_ray(
     assert len(server.requests) == 1
 
 
-async def test_success_false_on_http_200_raises(server: RecordingServer, local: AsyncCloudflare) -> None:
+async def test_success_false_on_http_200_raises(
+    server: RecordingServer, local: AsyncCloudflare
+) -> None:
     server.reply_json("GET", PATH, cf_error(1003, "Invalid or missing account"))
     with pytest.raises(APIStatusError) as caught:
         await local.accounts.get(account_id=ACCOUNT_ID)
@@ -98,7 +105,9 @@ async def test_error_status_without_body(server: RecordingServer, local: AsyncCl
         await local.accounts.create(name="x")
 
 
-async def test_json_error_without_errors_key(server: RecordingServer, local: AsyncCloudflare) -> None:
+async def test_json_error_without_errors_key(
+    server: RecordingServer, local: AsyncCloudflare
+) -> None:
     server.reply_json("POST", "/accounts", {"message": "nope"}, status=400)
     with pytest.raises(BadRequestError) as caught:
         await local.accounts.create(name="x")
@@ -139,8 +148,11 @@ async def test_result_of_the_wrong_shape_is_a_validation_error(
 async def test_rate_limit_error_carries_retry_after(
     server: RecordingServer, waits: list[float]
 ) -> None:
-    server.add("GET", PATH, Reply(status=429, json=cf_error(971, "Please wait"),
-                                  headers={"Retry-After": "120"}))
+    server.add(
+        "GET",
+        PATH,
+        Reply(status=429, json=cf_error(971, "Please wait"), headers={"Retry-After": "120"}),
+    )
     async with AsyncCloudflare(api_token="t", base_url=server.base_url) as client:
         with pytest.raises(RateLimitError) as caught:
             await client.accounts.get(account_id=ACCOUNT_ID)

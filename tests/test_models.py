@@ -20,7 +20,7 @@ def test_unknown_fields_are_kept_in_extra() -> None:
 
 def test_unknown_enum_values_are_kept() -> None:
     account = converter.structure({"id": "a", "name": "n", "type": "platinum"}, Account)
-    assert account.type == "platinum"
+    assert str(account.type) == "platinum"
 
 
 @pytest.mark.parametrize(
@@ -33,15 +33,23 @@ def test_unknown_enum_values_are_kept() -> None:
     ],
 )
 def test_cloudflare_timestamps_parse(text: str, expected: datetime) -> None:
-    account = converter.structure({"id": "a", "name": "n", "type": "standard", "created_on": text},
-                                  Account)
+    account = converter.structure(
+        {"id": "a", "name": "n", "type": "standard", "created_on": text}, Account
+    )
     assert account.created_on == expected
 
 
 def test_booleans_are_not_coerced_from_strings() -> None:
     with pytest.raises(Exception, match="boolean"):
-        converter.structure({"id": "a", "name": "n", "type": "standard",
-                             "settings": {"enforce_twofactor": "false"}}, Account)
+        converter.structure(
+            {
+                "id": "a",
+                "name": "n",
+                "type": "standard",
+                "settings": {"enforce_twofactor": "false"},
+            },
+            Account,
+        )
 
 
 def test_wire_renames_in_and_cf_ray_id() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,10 +20,14 @@ def member(n: int) -> dict[str, Any]:
     return {"id": f"m{n}", "email": f"m{n}@example.com", "status": "accepted"}
 
 
-def paged(total_pages: int | None, per_page: int, pages: list[int], total_count: int | None = None):
+def paged(
+    total_pages: int | None, per_page: int, pages: list[int], total_count: int | None = None
+) -> Callable[[Recorded], Reply]:
     def reply(request: Recorded) -> Reply:
         page = int(dict(request.query).get("page", "1"))
-        items = [member(i) for i in range((page - 1) * per_page, (page - 1) * per_page + pages[page - 1])]
+        items = [
+            member(i) for i in range((page - 1) * per_page, (page - 1) * per_page + pages[page - 1])
+        ]
         info: dict[str, Any] = {"page": page, "per_page": per_page, "count": len(items)}
         if total_pages is not None:
             info["total_pages"] = total_pages
@@ -40,7 +45,9 @@ async def test_three_pages_with_total_pages_make_exactly_three_requests(
     ids = [m.id async for m in local.accounts.members.list(account_id=ACCOUNT_ID, per_page=2)]
     assert ids == ["m0", "m1", "m2", "m3", "m4", "m5"]
     assert [dict(r.query) for r in server.requests] == [
-        {"per_page": "2"}, {"per_page": "2", "page": "2"}, {"per_page": "2", "page": "3"},
+        {"per_page": "2"},
+        {"per_page": "2", "page": "2"},
+        {"per_page": "2", "page": "3"},
     ]
 
 
@@ -59,7 +66,9 @@ async def test_total_count_ends_listing(server: RecordingServer, local: AsyncClo
 
 
 async def test_empty_page_ends_listing(server: RecordingServer, local: AsyncCloudflare) -> None:
-    server.add("GET", MEMBERS, Reply(json=envelope([member(0), member(1)])), Reply(json=envelope([])))
+    server.add(
+        "GET", MEMBERS, Reply(json=envelope([member(0), member(1)])), Reply(json=envelope([]))
+    )
     ids = [m.id async for m in local.accounts.members.list(account_id=ACCOUNT_ID)]
     assert ids == ["m0", "m1"] and len(server.requests) == 2
 
@@ -80,7 +89,7 @@ async def test_await_gives_first_page_with_navigation(
     assert len(server.requests) == 3
 
 
-def cursor_pages(style: str, cursors: list[str | None]):
+def cursor_pages(style: str, cursors: list[str | None]) -> Callable[[Recorded], Reply]:
     def reply(request: Recorded) -> Reply:
         cursor = dict(request.query).get("cursor")
         index = 0 if cursor is None else int(cursor.removeprefix("c"))
@@ -113,7 +122,9 @@ async def test_cursor_pagination_follows_every_page(
     assert all(dict(r.query)["limit"] == "2" for r in server.requests)
 
 
-async def test_repeated_cursor_ends_iteration(server: RecordingServer, local: AsyncCloudflare) -> None:
+async def test_repeated_cursor_ends_iteration(
+    server: RecordingServer, local: AsyncCloudflare
+) -> None:
     server.add("GET", AUDIT, cursor_pages("cursor", ["c1", "c1"]))
     entries = [
         e.id

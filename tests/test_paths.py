@@ -11,7 +11,8 @@ from .server import RecordingServer
 
 
 @pytest.mark.parametrize(
-    "bad_id", ["", ".", "..", "a/../b", "a/b", "%2e%2e", "a\\b", "a\x00b", "ünïcode", " ", "a b", "a\n"]
+    "bad_id",
+    ["", ".", "..", "a/../b", "a/b", "%2e%2e", "a\\b", "a\x00b", "ünïcode", " ", "a b", "a\n"],
 )
 async def test_unsafe_ids_are_refused_before_sending(
     bad_id: str, server: RecordingServer, local: AsyncCloudflare
@@ -23,7 +24,9 @@ async def test_unsafe_ids_are_refused_before_sending(
     assert server.requests == []
 
 
-async def test_non_string_id_is_a_type_error(server: RecordingServer, local: AsyncCloudflare) -> None:
+async def test_non_string_id_is_a_type_error(
+    server: RecordingServer, local: AsyncCloudflare
+) -> None:
     with pytest.raises(TypeError, match="account_id must be a str, got list"):
         await local.accounts.get(account_id=["a"])  # type: ignore[arg-type]
     assert server.requests == []
@@ -32,8 +35,11 @@ async def test_non_string_id_is_a_type_error(server: RecordingServer, local: Asy
 async def test_reserved_characters_are_percent_encoded(
     server: RecordingServer, local: AsyncCloudflare
 ) -> None:
-    server.reply_json("GET", "/accounts/{account_id}/tokens/{token_id}", {"success": True,
-                      "result": {"id": "a:b@c?d#e"}})
+    server.reply_json(
+        "GET",
+        "/accounts/{account_id}/tokens/{token_id}",
+        {"success": True, "result": {"id": "a:b@c?d#e"}},
+    )
     token = await local.accounts.tokens.get("a:b@c?d#e", account_id=ACCOUNT_ID)
     assert token.id == "a:b@c?d#e"
     assert server.requests[0].path.endswith("/tokens/a%3Ab%40c%3Fd%23e")

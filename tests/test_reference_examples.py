@@ -19,7 +19,9 @@ CALL = re.compile(r"\b(client\.accounts\.[\w.]+\()")
 
 
 def as_async(example: str) -> str:
-    code = example.replace("from cloudflare import Cloudflare", "from cfaccounts import AsyncCloudflare")
+    code = example.replace(
+        "from cloudflare import Cloudflare", "from cfaccounts import AsyncCloudflare"
+    )
     code = code.replace("client = Cloudflare(", "client = AsyncCloudflare(")
     code = CALL.sub(r"await \1", code)
     return "async def main():\n" + textwrap.indent(code, "    ") + "\n    return client\n"
@@ -58,7 +60,10 @@ async def test_reference_example_runs_on_async_client(
     await client.close()
 
     assert [(r.method, r.path.split("/client/v4")[1]) for r in server.requests] == [
-        (entry["method"], re.sub(r"\{\w+\}", lambda m: _example_arg(entry, m.group(0)), entry["path"]))
+        (
+            entry["method"],
+            re.sub(r"\{\w+\}", lambda m: _example_arg(entry, m.group(0)), entry["path"]),
+        )
     ]
     if entry["call"] == "accounts.tokens.permission_groups.get":
         ids = [group["id"] for group in entry["response"]["result"]]

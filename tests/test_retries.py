@@ -25,8 +25,11 @@ OK = reference("accounts.get")["response"]
 
 
 def unavailable(**headers: str) -> Reply:
-    return Reply(status=503, json={"success": False, "errors": [{"code": 10000, "message": "busy"}]},
-                 headers=headers)
+    return Reply(
+        status=503,
+        json={"success": False, "errors": [{"code": 10000, "message": "busy"}]},
+        headers=headers,
+    )
 
 
 @pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
@@ -67,7 +70,10 @@ async def test_max_retries_zero_sends_once(server: RecordingServer, waits: list[
     [({"Retry-After": "7"}, 7.0), ({"retry-after-ms": "1500"}, 1.5), ({"Retry-After": "0"}, 0.0)],
 )
 async def test_retry_after_is_honoured(
-    headers: dict[str, str], expected: float, server: RecordingServer, local: AsyncCloudflare,
+    headers: dict[str, str],
+    expected: float,
+    server: RecordingServer,
+    local: AsyncCloudflare,
     waits: list[float],
 ) -> None:
     server.add("GET", GET_PATH, unavailable(**headers), Reply(json=OK))
@@ -78,8 +84,12 @@ async def test_retry_after_is_honoured(
 async def test_retry_after_http_date_is_honoured(
     server: RecordingServer, local: AsyncCloudflare, waits: list[float]
 ) -> None:
-    server.add("GET", GET_PATH, unavailable(**{"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}),
-               Reply(json=OK))
+    server.add(
+        "GET",
+        GET_PATH,
+        unavailable(**{"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}),
+        Reply(json=OK),
+    )
     await local.accounts.get(account_id=ACCOUNT_ID)
     assert waits == [0.0]  # a date in the past: try again at once
 
@@ -90,15 +100,21 @@ async def test_post_is_never_retried_once_it_reached_the_server(
 ) -> None:
     server.add("POST", "/accounts/{account_id}/members", Reply(status=status, json={}))
     with pytest.raises(Exception, match=str(status)):
-        await local.accounts.members.create(account_id=ACCOUNT_ID, email="a@example.com", roles=["r"])
+        await local.accounts.members.create(
+            account_id=ACCOUNT_ID, email="a@example.com", roles=["r"]
+        )
     assert len(server.requests) == 1 and waits == []
 
 
 async def test_token_roll_is_never_retried(
     server: RecordingServer, local: AsyncCloudflare, waits: list[float]
 ) -> None:
-    server.add("PUT", "/accounts/{account_id}/tokens/{token_id}/value", unavailable(),
-               Reply(json=reference("accounts.tokens.value.update")["response"]))
+    server.add(
+        "PUT",
+        "/accounts/{account_id}/tokens/{token_id}/value",
+        unavailable(),
+        Reply(json=reference("accounts.tokens.value.update")["response"]),
+    )
     with pytest.raises(InternalServerError):
         await local.accounts.tokens.value.update("tok", account_id=ACCOUNT_ID, body={})
     assert len(server.requests) == 1 and waits == []
@@ -107,8 +123,9 @@ async def test_token_roll_is_never_retried(
 async def test_put_and_delete_are_retried(
     server: RecordingServer, local: AsyncCloudflare, waits: list[float]
 ) -> None:
-    server.add("DELETE", GET_PATH, unavailable(),
-               Reply(json=reference("accounts.delete")["response"]))
+    server.add(
+        "DELETE", GET_PATH, unavailable(), Reply(json=reference("accounts.delete")["response"])
+    )
     await local.accounts.delete(account_id=ACCOUNT_ID)
     server.add("PUT", GET_PATH, unavailable(), Reply(json=OK))
     await local.accounts.update(account_id=ACCOUNT_ID, id=ACCOUNT_ID, name="n", type="standard")
@@ -156,7 +173,9 @@ async def test_post_retried_when_connection_never_established(
     client: AsyncCloudflare, mocked: aioresponses, waits: list[float]
 ) -> None:
     refused = aiohttp.ClientConnectorError(
-        aiohttp.client_reqrep.ConnectionKey("api.cloudflare.com", 443, True, True, None, None, None),
+        aiohttp.client_reqrep.ConnectionKey(
+            "api.cloudflare.com", 443, True, True, None, None, None
+        ),
         OSError(111, "Connection refused"),
     )
     mocked.post(f"{BASE}/accounts", exception=refused)
@@ -166,7 +185,9 @@ async def test_post_retried_when_connection_never_established(
     assert len(waits) == 1
 
 
-async def test_timeout_raises_api_timeout_error(server: RecordingServer, waits: list[float]) -> None:
+async def test_timeout_raises_api_timeout_error(
+    server: RecordingServer, waits: list[float]
+) -> None:
     server.add("GET", GET_PATH, Reply(json=OK, delay=0.5))
     async with AsyncCloudflare(api_token=TOKEN, base_url=server.base_url, max_retries=1) as client:
         with pytest.raises(APITimeoutError) as caught:

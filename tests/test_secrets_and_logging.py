@@ -18,12 +18,25 @@ ROLLED = reference("accounts.tokens.value.update")["response"]["result"]
 async def test_logs_name_method_url_status_ray_and_retries_never_secrets(
     server: RecordingServer, caplog: pytest.LogCaptureFixture, waits: list[float]
 ) -> None:
-    server.add("GET", "/accounts/{account_id}", Reply(status=503, json={"success": False}),
-               Reply(json=reference("accounts.get")["response"]))
-    server.reply_json("PUT", "/accounts/{account_id}/tokens/{token_id}/value",
-                      reference("accounts.tokens.value.update")["response"])
-    server.add("GET", "/accounts", Reply(status=403, json={
-        "success": False, "errors": [{"code": 9109, "message": f"bad token {TOKEN}"}]}))
+    server.add(
+        "GET",
+        "/accounts/{account_id}",
+        Reply(status=503, json={"success": False}),
+        Reply(json=reference("accounts.get")["response"]),
+    )
+    server.reply_json(
+        "PUT",
+        "/accounts/{account_id}/tokens/{token_id}/value",
+        reference("accounts.tokens.value.update")["response"],
+    )
+    server.add(
+        "GET",
+        "/accounts",
+        Reply(
+            status=403,
+            json={"success": False, "errors": [{"code": 9109, "message": f"bad token {TOKEN}"}]},
+        ),
+    )
     caplog.set_level(logging.DEBUG, logger="cfaccounts")
     async with AsyncCloudflare(api_token=TOKEN, base_url=server.base_url) as client:
         await client.accounts.get(account_id=ACCOUNT_ID)
@@ -33,8 +46,10 @@ async def test_logs_name_method_url_status_ray_and_retries_never_secrets(
         texts = [repr(client), repr(value), str(caught.value), repr(caught.value)]
     messages = [record.getMessage() for record in caplog.records]
     assert any("retrying in" in m and "503" in m for m in messages)
-    assert any(f"GET {server.base_url}/accounts/{ACCOUNT_ID} -> 200" in m and "cf-ray ray-2" in m
-               for m in messages)
+    assert any(
+        f"GET {server.base_url}/accounts/{ACCOUNT_ID} -> 200" in m and "cf-ray ray-2" in m
+        for m in messages
+    )
     for text in messages + texts:
         assert TOKEN not in text
         assert ROLLED not in text

@@ -91,5 +91,5 @@ class AccountsResource(Resource):
     async def delete(
         self, *, account_id: str, **options: Unpack[RequestOptions]
     ) -> AccountDeleteResponse:
-        """Delete an account and all in it, for tenant admins (``DELETE /accounts/{account_id}``)."""
+        """Delete an account and all in it, for tenant admins (``DELETE .../{account_id}``)."""
         return await self._core.call(_DELETE, {"account_id": account_id}, options)

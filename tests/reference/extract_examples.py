@@ -24,7 +24,7 @@ def extract(text: str) -> list[dict[str, object]]:
         match = next(filter(None, map(SIGNATURE.match, section.splitlines())), None)
         if match is None:
             continue
-        blocks = dict((kind, body) for kind, body in FENCE.findall(section))
+        blocks = dict(FENCE.findall(section))
         entries.append(
             {
                 "call": match.group(1),

@@ -1,0 +1,40 @@
+"""Project sessions: ``nox -s tests lint typecheck`` (``python -m pip install nox`` first)."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHON = "3.11"
+# The oldest dependency versions pyproject.toml allows, tested so the bounds stay true.
+LOWEST = ["aiohttp==3.10.11", "attrs==23.1.0", "cattrs==24.1.0", "yarl==1.9.4"]
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The whole test suite, warnings as errors."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def tests_lowest(session: nox.Session) -> None:
+    """The suite on the lowest supported dependency versions."""
+    session.install("-e", ".[test]", *LOWEST)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff: lint and formatting."""
+    session.install("ruff>=0.5")
+    session.run("ruff", "check", "cfaccounts", "tests", "benchmarks", "noxfile.py")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the package and the tests."""
+    session.install("-e", ".[test,dev]")
+    session.run("mypy")
