@@ -30,7 +30,8 @@ def tests_lowest(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff: lint and formatting."""
     session.install("ruff>=0.5")
-    session.run("ruff", "check", "cfaccounts", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "cfaccounts", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "cfaccounts", "tests", "noxfile.py")
 
 
 @nox.session(python=PYTHON)
