@@ -33,6 +33,7 @@ from ._pagination import (
     BasePage,
 )
 from ._request import RequestOptions
+from ._sync import Cloudflare, SyncPage
 from ._version import __version__
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "BadRequestError",
     "BasePage",
     "ClientClosedError",
+    "Cloudflare",
     "CloudflareError",
     "ConflictError",
     "CredentialsError",
@@ -58,6 +60,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestOptions",
+    "SyncPage",
     "UnprocessableEntityError",
     "__version__",
 ]

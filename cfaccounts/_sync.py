@@ -1,0 +1,236 @@
+"""``Cloudflare``: the blocking client, one generic adapter over the async one.
+
+Nothing here knows an endpoint. A background daemon thread runs one event
+loop per client; every namespace of :class:`AsyncCloudflare` is wrapped so
+that coroutines come back as results and listings as :class:`SyncPage`\\ s.
+A call added to the async client is in the sync client at once. Because the
+loop lives in its own thread, the sync client works where a loop is already
+running (Jupyter, inside an async app) and from many threads at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+import weakref
+from collections.abc import Callable, Coroutine, Iterator, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
+
+import aiohttp
+
+from ._client import AsyncCloudflare
+from ._pagination import AsyncPaginator, BasePage
+from .models.envelope import ResultInfo
+from .resources._base import Resource
+
+if TYPE_CHECKING:
+    from ._sync_api import SyncAccountsResource
+
+T = TypeVar("T")
+
+
+class _LoopThread:
+    """An event loop running in a daemon thread, and a way to wait for its work."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(
+            target=self.loop.run_forever, name="cfaccounts-sync", daemon=True
+        )
+        self.thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run ``coroutine`` on the loop and wait for its result, in any thread.
+
+        Ctrl-C while waiting cancels the coroutine and raises KeyboardInterrupt.
+        """
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        try:
+            return future.result()
+        except KeyboardInterrupt:
+            future.cancel()
+            raise
+
+    def stop(self) -> None:
+        """Stop the loop and end the thread. Calling it again is harmless."""
+        if self.loop.is_closed():
+            return
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        if self.thread is not threading.current_thread():
+            self.thread.join()
+            self.loop.close()
+
+
+def _shutdown(loop_thread: _LoopThread, client: AsyncCloudflare) -> None:
+    # Also run by the finalizer of a client that was never closed, so that
+    # it leaks no thread, no session and no warning.
+    if not loop_thread.loop.is_closed():
+        try:
+            loop_thread.run(client.close())
+        finally:
+            loop_thread.stop()
+
+
+class SyncPage(Generic[T]):
+    """One page of a listing, for blocking code.
+
+    ``for item in page`` iterates every item of this page and of the pages
+    after it, fetching them one at a time.
+    """
+
+    __slots__ = ("_loop_thread", "_page")
+
+    def __init__(self, page: BasePage[T], loop_thread: _LoopThread) -> None:
+        self._page = page
+        self._loop_thread = loop_thread
+
+    def __repr__(self) -> str:
+        return repr(self._page).replace("<", "<Sync", 1)
+
+    @property
+    def result(self) -> list[T]:
+        """The items of this page."""
+        return self._page.result
+
+    @property
+    def result_info(self) -> ResultInfo | None:
+        """Where this page sits in the listing."""
+        return self._page.result_info
+
+    def has_next_page(self) -> bool:
+        """Whether another page follows this one."""
+        return self._page.has_next_page()
+
+    def get_next_page(self) -> SyncPage[T]:
+        """Fetch the page after this one (StopIteration at the end)."""
+        if not self._page.has_next_page():
+            raise StopIteration("this is the last page")
+        return SyncPage(self._loop_thread.run(self._page.get_next_page()), self._loop_thread)
+
+    def iter_pages(self) -> Iterator[SyncPage[T]]:
+        """This page and every page after it."""
+        page = self
+        while True:
+            yield page
+            if not page.has_next_page():
+                return
+            page = page.get_next_page()
+
+    def __iter__(self) -> Iterator[T]:
+        for page in self.iter_pages():
+            yield from page.result
+
+
+class SyncResource:
+    """A blocking view of one async namespace, such as ``client.accounts.members``."""
+
+    def __init__(self, resource: Resource, loop_thread: _LoopThread) -> None:
+        self._resource = resource
+        self._loop_thread = loop_thread
+
+    def __repr__(self) -> str:
+        return repr(self._resource).replace("<", "<Sync", 1)
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._resource, name)
+        if isinstance(attribute, Resource):
+            wrapped: Any = SyncResource(attribute, self._loop_thread)
+        elif callable(attribute):
+            wrapped = self._blocking(attribute)
+        else:
+            return attribute
+        # Cached on the instance: later lookups skip __getattr__ altogether.
+        setattr(self, name, wrapped)
+        return wrapped
+
+    def _blocking(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        loop_thread = self._loop_thread
+        if inspect.iscoroutinefunction(method):
+
+            def call(*args: Any, **kwargs: Any) -> Any:
+                return loop_thread.run(method(*args, **kwargs))
+
+        else:
+
+            def call(*args: Any, **kwargs: Any) -> Any:
+                result = method(*args, **kwargs)
+                if isinstance(result, AsyncPaginator):
+                    return SyncPage(loop_thread.run(_first_page(result)), loop_thread)
+                return result
+
+        call.__name__ = method.__name__
+        call.__doc__ = method.__doc__
+        return call
+
+
+async def _first_page(paginator: AsyncPaginator[T, BasePage[T]]) -> BasePage[T]:
+    return await paginator
+
+
+class Cloudflare:
+    """A blocking client for the Cloudflare Accounts API.
+
+    Takes the same arguments as :class:`AsyncCloudflare` and has the same
+    namespaces and calls, which return results instead of coroutines; list
+    calls return the first :class:`SyncPage`, and iterating it yields every
+    item across pages. Use it as ``with Cloudflare() as client:`` or call
+    :meth:`close`; a client dropped without closing is cleaned up when it is
+    garbage collected.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_token: str | None = None,
+        api_key: str | None = None,
+        api_email: str | None = None,
+        user_service_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | aiohttp.ClientTimeout = 60.0,
+        max_retries: int = 2,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+    ) -> None:
+        self._async_client = AsyncCloudflare(
+            api_token=api_token,
+            api_key=api_key,
+            api_email=api_email,
+            user_service_key=user_service_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            default_query=default_query,
+        )
+        self._loop_thread = _LoopThread()
+        self._finalizer = weakref.finalize(
+            self, _shutdown, self._loop_thread, self._async_client
+        )
+        self.accounts = cast(
+            "SyncAccountsResource", SyncResource(self._async_client.accounts, self._loop_thread)
+        )
+
+    def __repr__(self) -> str:
+        return repr(self._async_client).replace("<AsyncCloudflare", "<Cloudflare", 1)
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._async_client.closed
+
+    def close(self) -> None:
+        """Close the HTTP session and stop the background thread. Harmless twice."""
+        self._finalizer()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
