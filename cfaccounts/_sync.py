@@ -205,9 +205,7 @@ class Cloudflare:
             default_query=default_query,
         )
         self._loop_thread = _LoopThread()
-        self._finalizer = weakref.finalize(
-            self, _shutdown, self._loop_thread, self._async_client
-        )
+        self._finalizer = weakref.finalize(self, _shutdown, self._loop_thread, self._async_client)
         self.accounts = cast(
             "SyncAccountsResource", SyncResource(self._async_client.accounts, self._loop_thread)
         )

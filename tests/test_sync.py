@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import io
 import re
 import threading
@@ -73,11 +74,11 @@ def test_sixteen_threads_share_one_client(threaded_server: RecordingServer) -> N
     threaded_server.reply_json(
         "GET", "/accounts/{account_id}", reference("accounts.get")["response"]
     )
-    with Cloudflare(api_token=TOKEN, base_url=threaded_server.base_url) as client:
-        with ThreadPoolExecutor(16) as pool:
-            results = list(
-                pool.map(lambda _: client.accounts.get(account_id=ACCOUNT_ID), range(64))
-            )
+    with (
+        Cloudflare(api_token=TOKEN, base_url=threaded_server.base_url) as client,
+        ThreadPoolExecutor(16) as pool,
+    ):
+        results = list(pool.map(lambda _: client.accounts.get(account_id=ACCOUNT_ID), range(64)))
     assert all(isinstance(a, Account) and a.id == ACCOUNT_ID for a in results)
     assert len(threaded_server.requests) == 64
 
@@ -153,8 +154,6 @@ def test_close_stops_the_thread(threaded_server: RecordingServer) -> None:
 def test_garbage_collected_client_leaks_no_thread_and_warns_nothing(
     threaded_server: RecordingServer,
 ) -> None:
-    import gc
-
     before = _cfaccounts_threads()
     threaded_server.reply_json(
         "GET", "/accounts/{account_id}", reference("accounts.get")["response"]
