@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Self
+from typing import Self, TypedDict
 
 import aiohttp
 
@@ -19,6 +19,22 @@ from ._version import __version__
 from .resources.accounts import AccountsResource
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
+
+
+class ClientOptions(TypedDict, total=False):
+    """The constructor arguments the sync and async clients share."""
+
+    api_token: str | None
+    api_key: str | None
+    api_email: str | None
+    user_service_key: str | None
+    base_url: str | None
+    timeout: float | aiohttp.ClientTimeout
+    max_retries: int
+    default_headers: Mapping[str, str] | None
+    default_query: Mapping[str, object] | None
+
+
 ENV_BASE_URL = "CLOUDFLARE_BASE_URL"
 
 

@@ -14,13 +14,11 @@ import asyncio
 import inspect
 import threading
 import weakref
-from collections.abc import Callable, Coroutine, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, Unpack, cast
 
-import aiohttp
-
-from ._client import AsyncCloudflare
+from ._client import AsyncCloudflare, ClientOptions
 from ._pagination import AsyncPaginator, BasePage
 from .models.envelope import ResultInfo
 from .resources._base import Resource
@@ -172,7 +170,8 @@ async def _first_page(paginator: AsyncPaginator[T, BasePage[T]]) -> BasePage[T]:
 class Cloudflare:
     """A blocking client for the Cloudflare Accounts API.
 
-    Takes the same arguments as :class:`AsyncCloudflare` and has the same
+    Takes the same arguments as :class:`AsyncCloudflare` (but ``session``,
+    which would belong to another loop) and has the same
     namespaces and calls, which return results instead of coroutines; list
     calls return the first :class:`SyncPage`, and iterating it yields every
     item across pages. Use it as ``with Cloudflare() as client:`` or call
@@ -180,30 +179,8 @@ class Cloudflare:
     garbage collected.
     """
 
-    def __init__(
-        self,
-        *,
-        api_token: str | None = None,
-        api_key: str | None = None,
-        api_email: str | None = None,
-        user_service_key: str | None = None,
-        base_url: str | None = None,
-        timeout: float | aiohttp.ClientTimeout = 60.0,
-        max_retries: int = 2,
-        default_headers: Mapping[str, str] | None = None,
-        default_query: Mapping[str, object] | None = None,
-    ) -> None:
-        self._async_client = AsyncCloudflare(
-            api_token=api_token,
-            api_key=api_key,
-            api_email=api_email,
-            user_service_key=user_service_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            default_query=default_query,
-        )
+    def __init__(self, **options: Unpack[ClientOptions]) -> None:
+        self._async_client = AsyncCloudflare(**options)
         self._loop_thread = _LoopThread()
         self._finalizer = weakref.finalize(self, _shutdown, self._loop_thread, self._async_client)
         self.accounts = cast(
