@@ -10,7 +10,7 @@ datetimes taken as UTC. ``None`` means "not given" and is never sent.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -69,7 +69,8 @@ def to_json_value(value: Any) -> Any:
     """
     if isinstance(value, Mapping):
         return {wire_name(k): to_json_value(v) for k, v in value.items() if v is not None}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
+        # Any iterable, a generator included, as the signatures promise.
         return [to_json_value(item) for item in value]
     if isinstance(value, date):
         return format_datetime(value)
@@ -87,12 +88,3 @@ def encode_body(value: Any) -> bytes:
         TypeError: ``value`` holds something JSON cannot represent.
     """
     return json.dumps(to_json_value(value), separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def merge_fields(*parts: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The union of ``parts``, later ones winning, ``None`` values dropped."""
-    merged: dict[str, Any] = {}
-    for part in parts:
-        if part:
-            merged.update((k, v) for k, v in part.items() if v is not None)
-    return merged

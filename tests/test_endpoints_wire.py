@@ -100,7 +100,10 @@ async def test_members_get(server: RecordingServer, local: AsyncCloudflare) -> N
 async def test_members_create_with_roles(server: RecordingServer, local: AsyncCloudflare) -> None:
     serve(server, "accounts.members.create")
     member = await local.accounts.members.create(
-        account_id=ACCOUNT_ID, email="user@example.com", roles=[ROLE_ID], status="accepted"
+        account_id=ACCOUNT_ID,
+        email="user@example.com",
+        roles=[ROLE_ID],
+        status="accepted",
     )
     request = only(server)
     assert (request.method, request.path) == ("POST", f"{ACCOUNTS}/members")
@@ -121,7 +124,7 @@ async def test_members_create_with_policies(
     await local.accounts.members.create(
         account_id=ACCOUNT_ID,
         email="user@example.com",
-        policies=[policy],  # type: ignore[list-item]
+        policies=(p for p in [policy]),  # type: ignore[misc]
     )
     assert only(server).json() == {"email": "user@example.com", "policies": [policy]}
 

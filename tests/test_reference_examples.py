@@ -38,6 +38,15 @@ def expected_output(example: str, response: dict[str, Any]) -> str:
     return str(result)
 
 
+def prepare_examples(server: RecordingServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Serve every reference response, with the environment the examples read."""
+    serve_reference(server)
+    monkeypatch.setenv("CLOUDFLARE_BASE_URL", server.base_url)
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "example-token")
+    monkeypatch.setenv("CLOUDFLARE_EMAIL", "user@example.com")
+    monkeypatch.setenv("CLOUDFLARE_API_KEY", "example-key")
+
+
 def serve_reference(server: RecordingServer) -> None:
     for entry in EXAMPLES:
         server.reply_json(entry["method"], entry["path"], entry["response"])
@@ -47,11 +56,7 @@ def serve_reference(server: RecordingServer) -> None:
 async def test_reference_example_runs_on_async_client(
     entry: dict[str, Any], server: RecordingServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    serve_reference(server)
-    monkeypatch.setenv("CLOUDFLARE_BASE_URL", server.base_url)
-    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "example-token")
-    monkeypatch.setenv("CLOUDFLARE_EMAIL", "user@example.com")
-    monkeypatch.setenv("CLOUDFLARE_API_KEY", "example-key")
+    prepare_examples(server, monkeypatch)
     namespace: dict[str, Any] = {}
     exec(as_async(entry["example"]), namespace)  # noqa: S102 - the reference's own examples
     out = io.StringIO()

@@ -20,7 +20,7 @@ from cfaccounts.models import Account
 from .conftest import ACCOUNT_ID, EXAMPLES, TOKEN, reference
 from .generate_sync_stubs import STUB, render
 from .server import Recorded, RecordingServer, Reply, envelope
-from .test_reference_examples import expected_output, serve_reference
+from .test_reference_examples import expected_output, prepare_examples
 
 
 class ServerThread:
@@ -51,11 +51,7 @@ def threaded_server() -> Iterator[RecordingServer]:
 def test_reference_example_runs_verbatim(
     entry: dict[str, Any], threaded_server: RecordingServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    serve_reference(threaded_server)
-    monkeypatch.setenv("CLOUDFLARE_BASE_URL", threaded_server.base_url)
-    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "example-token")
-    monkeypatch.setenv("CLOUDFLARE_EMAIL", "user@example.com")
-    monkeypatch.setenv("CLOUDFLARE_API_KEY", "example-key")
+    prepare_examples(threaded_server, monkeypatch)
     code = entry["example"].replace("from cloudflare import", "from cfaccounts import")
     namespace: dict[str, Any] = {}
     out = io.StringIO()
