@@ -1,0 +1,60 @@
+"""The errors the sandbox answers with, shaped and numbered like Cloudflare's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SandboxError(Exception):
+    """An API error: the HTTP status and one Cloudflare ``{code, message}``."""
+
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+    def errors(self) -> list[dict[str, Any]]:
+        return [{"code": self.code, "message": self.message}]
+
+
+def bad_request(message: str) -> SandboxError:
+    return SandboxError(400, 1001, message)
+
+
+def not_found(what: str) -> SandboxError:
+    return SandboxError(
+        404, 7003, f"Could not route to {what}, perhaps your object identifier is invalid?"
+    )
+
+
+def conflict(message: str) -> SandboxError:
+    return SandboxError(409, 1061, message)
+
+
+def missing_credentials() -> SandboxError:
+    return SandboxError(401, 9106, "Missing X-Auth-Key, X-Auth-Email or Authorization headers")
+
+
+def invalid_token() -> SandboxError:
+    return SandboxError(401, 1000, "Invalid API Token")
+
+
+def invalid_key() -> SandboxError:
+    return SandboxError(403, 9103, "Unknown X-Auth-Key or X-Auth-Email")
+
+
+def forbidden() -> SandboxError:
+    return SandboxError(403, 10000, "Authentication error")
+
+
+def rate_limited() -> SandboxError:
+    return SandboxError(429, 971, "Please wait and consider throttling your request speed")
+
+
+def no_route() -> SandboxError:
+    return SandboxError(404, 7000, "No route for that URI")
+
+
+def method_not_allowed() -> SandboxError:
+    return SandboxError(405, 10405, "Method not allowed for this URI")

@@ -1,0 +1,243 @@
+"""``Sandbox``: the embedded Accounts API, started in your loop or in its own thread."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import secrets
+import threading
+from collections.abc import Mapping
+from concurrent.futures import Future
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self, Unpack
+
+from aiohttp import web
+
+from .._client import AsyncCloudflare, ClientOptions
+from .._ratelimit import CLOUDFLARE_RATE_LIMIT, RateLimit
+from .._sync import Cloudflare
+from ._app import BASE_PATH, Counters, SandboxApp
+from ._auth import Authenticator
+from ._faults import Fault, FaultRule, FaultScript
+from ._quota import Quota
+from ._records import new_id
+from ._seed import AccountSeeder
+from ._store import Store
+
+
+class Sandbox:
+    """A stateful Cloudflare Accounts API on 127.0.0.1, seeded with realistic data.
+
+    Args:
+        seed: the same seed gives the same accounts, members, roles, tokens
+            and subscriptions.
+        accounts: how many accounts to create.
+        members_per_account: members of each account (the first is the
+            sandbox's own user, a super administrator).
+        tokens_per_account: account-owned API tokens of each account.
+        rate_limit: requests allowed per credential, Cloudflare's 1,200 per
+            300 s by default; ``RateLimit(1200, per=3)`` for fast tests;
+            ``None`` for no limit.
+        api_token: the token it answers to (random if not given).
+        api_email, api_key: an email and global API key it also answers to.
+        port: the port to listen on; 0 picks a free one.
+        now: the moment seed data is dated from (default: now).
+
+    Run it with ``async with Sandbox() as sandbox:`` inside an event loop, or
+    ``with Sandbox() as sandbox:`` from synchronous code (it then serves from
+    a thread of its own). ``sandbox.client()`` gives a matching
+    :class:`~cfaccounts.AsyncCloudflare`; any HTTP client can use
+    ``sandbox.base_url`` and ``sandbox.api_token``.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int | str = 0,
+        accounts: int = 3,
+        members_per_account: int = 8,
+        tokens_per_account: int = 6,
+        rate_limit: RateLimit | None = CLOUDFLARE_RATE_LIMIT,
+        api_token: str | None = None,
+        api_email: str | None = None,
+        api_key: str | None = None,
+        port: int = 0,
+        now: datetime | None = None,
+    ) -> None:
+        if (api_email is None) != (api_key is None):
+            raise ValueError("api_email and api_key go together: give both or neither")
+        for name, count in (
+            ("accounts", accounts),
+            ("members_per_account", members_per_account),
+            ("tokens_per_account", tokens_per_account),
+        ):
+            if count < 0:
+                raise ValueError(f"{name} must be 0 or more, got {count}")
+        owner_rng = random.Random(f"{seed}:owner")
+        owner = {
+            "email": api_email or "owner@sandbox.example",
+            "id": new_id(owner_rng),
+            "first_name": "Sandbox",
+            "last_name": "Owner",
+        }
+        moment = now or datetime.now(UTC)
+        records, token_secrets = [], {}
+        for index in range(accounts):
+            seeder = AccountSeeder(seed, index, moment, owner)
+            record, account_secrets = seeder.account(members_per_account, tokens_per_account)
+            records.append(record)
+            token_secrets.update(account_secrets)
+        #: The live state; tests may read it (``store.accounts[id].members``).
+        self.store = Store(records, token_secrets, owner, seed)
+        self.api_token = api_token or f"sandbox-{secrets.token_urlsafe(24)}"
+        self.api_email = api_email
+        self.api_key = api_key
+        self.rate_limit = rate_limit
+        self.faults = FaultScript()
+        self._app = SandboxApp(
+            self.store,
+            Authenticator(self.store, self.api_token, api_email, api_key),
+            None if rate_limit is None else Quota(rate_limit),
+            self.faults,
+        )
+        self._requested_port = port
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self._thread_loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:
+        state = f"serving {self.base_url}" if self.port else "stopped"
+        return f"<Sandbox {state}, {len(self.store.accounts)} accounts>"
+
+    # -- what a client needs -------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """The API root to point a client at: ``http://127.0.0.1:<port>/client/v4``."""
+        if not self.port:
+            raise RuntimeError("The sandbox is not running; start it first")
+        return f"http://127.0.0.1:{self.port}{BASE_PATH}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        """``CLOUDFLARE_BASE_URL`` and ``CLOUDFLARE_API_TOKEN`` for this sandbox."""
+        return {"CLOUDFLARE_BASE_URL": self.base_url, "CLOUDFLARE_API_TOKEN": self.api_token}
+
+    @property
+    def account_ids(self) -> list[str]:
+        """The ids of the accounts it holds, in creation order."""
+        return list(self.store.accounts)
+
+    @property
+    def counters(self) -> Counters:
+        """Requests received per route and responses sent per status."""
+        return self._app.counters
+
+    def received(self, route: str) -> int:
+        """How many requests reached ``route`` (``"POST /accounts/{account_id}/members"``)."""
+        return self._app.counters.received[route]
+
+    def client(self, **options: Unpack[ClientOptions]) -> AsyncCloudflare:
+        """An :class:`~cfaccounts.AsyncCloudflare` for this sandbox; ``options`` override."""
+        return AsyncCloudflare(**self._client_options(options))
+
+    def sync_client(self, **options: Unpack[ClientOptions]) -> Cloudflare:
+        """A :class:`~cfaccounts.Cloudflare` (sync) client for this sandbox."""
+        return Cloudflare(**self._client_options(options))
+
+    def _client_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        return {"api_token": self.api_token, "base_url": self.base_url, **options}
+
+    # -- faults --------------------------------------------------------------
+
+    def inject(
+        self,
+        fault: Fault,
+        route: str = "*",
+        *,
+        account_id: str | None = None,
+        times: int | None = 1,
+    ) -> FaultRule:
+        """Make the next ``times`` requests to ``route`` fail with ``fault``.
+
+        Args:
+            fault: what happens, e.g. ``Fault.error(503)``.
+            route: ``"METHOD /path/template"`` as in the reference, e.g.
+                ``"POST /accounts/{account_id}/members"``; ``"*"`` for all.
+            account_id: only requests about this account.
+            times: how many requests it hits; ``None`` for all of them.
+
+        Returns:
+            The rule; its ``hits`` counts the requests it failed.
+        """
+        return self.faults.add(FaultRule(fault, route, account_id, times))
+
+    # -- running -------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Listen on 127.0.0.1 in the running event loop."""
+        if self._runner is not None:
+            raise RuntimeError("The sandbox is already running")
+        runner = web.AppRunner(self._app.application(), access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", self._requested_port)
+        await site.start()
+        self._runner = runner
+        self.port = runner.addresses[0][1]
+
+    async def close(self) -> None:
+        """Stop listening and close open connections."""
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+            self.port = 0
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __enter__(self) -> Self:
+        """Serve from a daemon thread with an event loop of its own."""
+        started: Future[None] = Future()
+        loop = asyncio.new_event_loop()
+
+        def serve() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self.start())
+            except BaseException as error:  # reported to the caller of __enter__
+                started.set_exception(error)
+                loop.close()
+                return
+            started.set_result(None)
+            loop.run_forever()
+            loop.run_until_complete(self.close())
+            loop.close()
+
+        self._thread_loop = loop
+        self._thread = threading.Thread(target=serve, name="cfaccounts-sandbox", daemon=True)
+        self._thread.start()
+        started.result()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._thread is None or self._thread_loop is None:
+            return
+        self._thread_loop.call_soon_threadsafe(self._thread_loop.stop)
+        self._thread.join()
+        self._thread = self._thread_loop = None

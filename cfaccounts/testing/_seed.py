@@ -1,0 +1,479 @@
+"""Deterministic, varied seed data shaped like the reference's response examples.
+
+Every account is generated from its own ``random.Random(f"{seed}:{index}")``,
+so the same seed gives the same accounts, members and tokens whatever the
+counts of the others. Times are relative to ``now``: a token "expiring in
+ten days" stays so whenever the sandbox starts.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from datetime import datetime, timedelta
+from typing import Any
+
+from ._records import JSON, AccountRecord, new_id, timestamp
+
+_GRANT_AREAS = (
+    "analytics",
+    "billing",
+    "cache_purge",
+    "dns",
+    "dns_records",
+    "lb",
+    "logs",
+    "organization",
+    "ssl",
+    "waf",
+    "zone_settings",
+    "zones",
+)
+
+SUPER_ADMIN = "Super Administrator - All Privileges"
+
+#: (name, description, areas readable, areas writable); "*" means all.
+_ROLES: tuple[tuple[str, str, str, str], ...] = (
+    (SUPER_ADMIN, "Can edit any Cloudflare setting, make purchases, update billing", "*", "*"),
+    ("Administrator", "Can access the full account, except for membership management", "*", "*"),
+    ("Administrator Read Only", "Can access the full account in read-only mode", "*", ""),
+    ("Billing", "Can edit the account's billing profile and subscriptions", "billing", "billing"),
+    ("DNS", "Grants full access to DNS", "dns dns_records zones", "dns dns_records"),
+    ("Firewall", "Can edit WAF, IP Firewall, and Zone Lockdown settings", "waf zones", "waf"),
+    ("Analytics", "Can read Analytics", "analytics logs", ""),
+    ("Audit Logs Viewer", "Can view Audit Logs", "logs", ""),
+)
+
+#: The permission groups account-owned tokens can be given.
+PERMISSION_GROUPS: tuple[JSON, ...] = tuple(
+    {"id": group_id, "name": name, "scopes": [scope]}
+    for group_id, name, scope in (
+        ("7cf72faf220841aabcfdfab81c43c4f6", "Billing Read", "com.cloudflare.api.account"),
+        (
+            "9d24387c6e8544e2bc4024a03991339f",
+            "Load Balancing: Monitors and Pools Read",
+            "com.cloudflare.api.account",
+        ),
+        (
+            "d2a1802cc9a34e30852f8b33869b2f3c",
+            "Load Balancing: Monitors and Pools Write",
+            "com.cloudflare.api.account",
+        ),
+        (
+            "8b47d2786a534c08a1f94ee8f9f599ef",
+            "Workers KV Storage Read",
+            "com.cloudflare.api.account",
+        ),
+        (
+            "f7f0eda5697f475c90846e879bab8666",
+            "Workers KV Storage Write",
+            "com.cloudflare.api.account",
+        ),
+        ("1a71c399035b4950a1bd1466bbe4f420", "Workers Scripts Read", "com.cloudflare.api.account"),
+        ("e086da7e2179491d91ee5f35b3ca210a", "Workers Scripts Write", "com.cloudflare.api.account"),
+        ("c8fed203ed3043cba015a93ad1616f1f", "Zone Read", "com.cloudflare.api.account.zone"),
+        ("e6d2666161e84845a636613608cee8d5", "Zone Write", "com.cloudflare.api.account.zone"),
+        ("82e64a83756745bbbb1c9c2701bf816b", "DNS Read", "com.cloudflare.api.account.zone"),
+        ("4755a26eedb94da69e1066d98aa820be", "DNS Write", "com.cloudflare.api.account.zone"),
+        ("b4992e1108244f5d8bfbd5744320c2e1", "Account Settings Read", "com.cloudflare.api.account"),
+        (
+            "1af1fa2adc104452b74a9a3364202f20",
+            "Account Settings Write",
+            "com.cloudflare.api.account",
+        ),
+        (
+            "6c80e02421494afc9ae14414ed442632",
+            "R2 Bucket Item Read",
+            "com.cloudflare.edge.r2.bucket",
+        ),
+    )
+)
+
+_FIRST_NAMES = [
+    "Ada",
+    "Alan",
+    "Barbara",
+    "Claude",
+    "Dennis",
+    "Donald",
+    "Edsger",
+    "Frances",
+    "Grace",
+    "Guido",
+    "Hedy",
+    "John",
+    "Ken",
+    "Leslie",
+    "Linus",
+    "Margaret",
+    "Niklaus",
+    "Radia",
+    "Rich",
+    "Robin",
+    "Shafi",
+    "Sophie",
+    "Tim",
+    "Whitfield",
+    "Yukihiro",
+    "Zhang",
+]
+_LAST_NAMES = [
+    "Allen",
+    "Backus",
+    "Codd",
+    "Dijkstra",
+    "Engelbart",
+    "Hamilton",
+    "Hoare",
+    "Hopper",
+    "Kay",
+    "Knuth",
+    "Lamport",
+    "Liskov",
+    "Lovelace",
+    "McCarthy",
+    "Perlman",
+    "Ritchie",
+    "Shannon",
+    "Stroustrup",
+    "Thompson",
+    "Torvalds",
+    "Turing",
+    "Wirth",
+]
+_COMPANIES = [
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Hooli",
+    "Stark",
+    "Wayne",
+    "Wonka",
+    "Cyberdyne",
+    "Tyrell",
+    "Soylent",
+    "Aperture",
+    "Vandelay",
+    "Gringotts",
+    "Monsters",
+    "Oceanic",
+    "Duff",
+    "Massive",
+    "Pied",
+    "Piper",
+]
+_DIVISIONS = ("Production", "Staging", "Marketing", "Research", "Platform", "Retail", "Labs")
+_TOKEN_PURPOSES = (
+    "terraform",
+    "dns-updater",
+    "ci-deploy",
+    "workers-publish",
+    "cert-renewal",
+    "backup-export",
+    "monitoring",
+    "log-shipper",
+    "cache-purge",
+    "billing-report",
+)
+_RATE_PLANS: tuple[tuple[str, str, float], ...] = (
+    ("free", "Free Plan", 0),
+    ("pro", "Pro Plan", 20),
+    ("business", "Business Plan", 200),
+    ("enterprise", "Enterprise Plan", 5000),
+)
+_SECRET_ALPHABET = string.ascii_letters + string.digits + "-_"
+
+
+def role_templates() -> list[tuple[str, str, JSON]]:
+    """(name, description, permissions) of every role an account has."""
+    roles = []
+    for name, description, readable, writable in _ROLES:
+        can_read = _GRANT_AREAS if readable == "*" else readable.split()
+        can_write = _GRANT_AREAS if writable == "*" else writable.split()
+        permissions = {
+            area: {"read": area in can_read, "write": area in can_write} for area in _GRANT_AREAS
+        }
+        roles.append((name, description, permissions))
+    return roles
+
+
+def new_secret(rng: random.Random) -> str:
+    """A 40-character token secret."""
+    return "".join(rng.choices(_SECRET_ALPHABET, k=40))
+
+
+class AccountSeeder:
+    """Builds one account's records from its own random stream."""
+
+    def __init__(self, seed: int | str, index: int, now: datetime, owner: JSON) -> None:
+        self.rng = random.Random(f"{seed}:{index}")
+        self.index = index
+        self.now = now
+        self.owner = owner
+
+    def days_ago(self, low: float, high: float) -> datetime:
+        return self.now - timedelta(days=self.rng.uniform(low, high))
+
+    def account(self, members: int, tokens: int) -> tuple[AccountRecord, dict[str, str]]:
+        """The account and its token secrets (token id → secret)."""
+        rng = self.rng
+        company = f"{rng.choice(_COMPANIES)} {rng.choice(_DIVISIONS)}"
+        account: JSON = {
+            "id": new_id(rng),
+            "name": f"{company} {self.index + 1}",
+            "type": "enterprise" if rng.random() < 0.2 else "standard",
+            "created_on": timestamp(self.days_ago(400, 2500)),
+            "settings": {
+                "abuse_contact_email": rng.choice([None, f"abuse@{_domain(company)}"]),
+                "enforce_twofactor": rng.random() < 0.3,
+            },
+        }
+        if rng.random() < 0.1:
+            account["managed_by"] = {
+                "parent_org_id": new_id(rng),
+                "parent_org_name": f"{rng.choice(_COMPANIES)} Holdings",
+            }
+        record = AccountRecord(account)
+        for name, description, permissions in role_templates():
+            role_id = new_id(rng)
+            record.roles[role_id] = {
+                "id": role_id,
+                "description": description,
+                "name": name,
+                "permissions": permissions,
+            }
+        self._members(record, members, _domain(company))
+        secrets = self._tokens(record, tokens)
+        self._subscriptions(record)
+        return record, secrets
+
+    def _members(self, record: AccountRecord, count: int, domain: str) -> None:
+        rng = self.rng
+        roles = list(record.roles.values())
+        super_admin, others = roles[0], roles[1:]
+        emails = {self.owner["email"]}
+        for position in range(count):
+            member_id = new_id(rng)
+            if position == 0:
+                # The sandbox's own user owns every account it created.
+                user = {**self.owner, "two_factor_authentication_enabled": True}
+                record.members[member_id] = _member(member_id, user, [super_admin], "accepted")
+                continue
+            first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
+            email = f"{first}.{last}@{domain}".lower()
+            if email in emails:
+                email = f"{first}.{last}{position}@{domain}".lower()
+            emails.add(email)
+            pending = rng.random() < 0.12
+            user = {
+                "email": email,
+                "id": new_id(rng),
+                "first_name": None if pending else first,
+                "last_name": None if pending else last,
+                "two_factor_authentication_enabled": not pending and rng.random() < 0.75,
+            }
+            if rng.random() < 0.06:
+                member_roles = [super_admin]
+            else:
+                member_roles = rng.sample(others, k=rng.choice((1, 1, 1, 2)))
+            member = _member(member_id, user, member_roles, "pending" if pending else "accepted")
+            if rng.random() < 0.15:
+                member["roles"] = []
+                member["policies"] = [self._member_policy(record.id)]
+            record.members[member_id] = member
+            if pending:
+                invited = self.days_ago(0.5, 120)
+                record.audit.append(self._invite_entry(record, member, invited))
+        record.audit.sort(key=lambda entry: entry["action"]["time"])
+
+    def _member_policy(self, account_id: str) -> JSON:
+        rng = self.rng
+        groups = rng.sample(PERMISSION_GROUPS, k=rng.randint(1, 3))
+        zone = f"com.cloudflare.api.account.zone.{new_id(rng)}"
+        return {
+            "id": new_id(rng),
+            "access": "allow",
+            "permission_groups": [{"id": g["id"], "name": g["name"]} for g in groups],
+            "resource_groups": [
+                {
+                    "id": new_id(rng),
+                    "name": f"com.cloudflare.api.account.{account_id}",
+                    "scope": [
+                        {
+                            "key": f"com.cloudflare.api.account.{account_id}",
+                            "objects": [{"key": zone}],
+                        }
+                    ],
+                }
+            ],
+        }
+
+    def _invite_entry(self, record: AccountRecord, member: JSON, when: datetime) -> JSON:
+        rng = self.rng
+        return {
+            "id": new_id(rng),
+            "account": {"id": record.id, "name": record.name},
+            "action": {
+                "description": "Add Member",
+                "result": "success",
+                "time": timestamp(when),
+                "type": "create",
+            },
+            "actor": {
+                "id": self.owner["id"],
+                "context": "dash",
+                "email": self.owner["email"],
+                "ip_address": f"198.41.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+                "type": "user",
+            },
+            "raw": {
+                "cf_ray_id": f"{rng.getrandbits(64):016x}",
+                "method": "POST",
+                "status_code": 200,
+                "uri": f"/accounts/{record.id}/members",
+                "user_agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Safari/605.1.15",
+            },
+            "resource": {
+                "id": member["id"],
+                "product": "members",
+                "request": {"email": member["email"]},
+                "response": {},
+                "scope": {"id": record.id, "type": "accounts"},
+                "type": "member",
+            },
+            "zone": {},
+        }
+
+    def _tokens(self, record: AccountRecord, count: int) -> dict[str, str]:
+        rng = self.rng
+        secrets = {}
+        for position in range(count):
+            token_id = new_id(rng)
+            issued = self.days_ago(5, 900)
+            expiry_kind = rng.choices(
+                ("never", "expired", "soon", "later"), weights=(40, 12, 13, 35)
+            )[0]
+            expires_on = {
+                "never": None,
+                "expired": self.days_ago(1, 60),
+                "soon": self.now + timedelta(days=rng.uniform(1, 29)),
+                "later": self.now + timedelta(days=rng.uniform(60, 700)),
+            }[expiry_kind]
+            status = "disabled" if rng.random() < 0.06 else "active"
+            if expiry_kind == "expired":
+                status = rng.choice(("expired", "expired", "active", "disabled"))
+            usage = rng.choices(("never", "stale", "recent"), weights=(15, 20, 65))[0]
+            last_used = {
+                "never": None,
+                "stale": issued + (self.now - issued) * rng.uniform(0.0, 0.5),
+                "recent": self.now - timedelta(hours=rng.uniform(1, 24 * 20)),
+            }[usage]
+            if last_used is not None and last_used < issued:
+                last_used = issued
+            token: JSON = {
+                "id": token_id,
+                "name": f"{rng.choice(_TOKEN_PURPOSES)}-{position + 1}",
+                "status": status,
+                "issued_on": timestamp(issued),
+                "modified_on": timestamp(issued + timedelta(hours=rng.uniform(0, 48))),
+                "not_before": timestamp(issued) if rng.random() < 0.5 else None,
+                "expires_on": None if expires_on is None else timestamp(expires_on),
+                "last_used_on": None if last_used is None else timestamp(last_used),
+                "policies": [self._token_policy(record.id) for _ in range(rng.choice((1, 1, 2)))],
+            }
+            condition = self._condition()
+            if condition is not None:
+                token["condition"] = condition
+            record.tokens[token_id] = token
+            secrets[token_id] = new_secret(rng)
+        return secrets
+
+    def _condition(self) -> JSON | None:
+        rng = self.rng
+        kind = rng.choices(("none", "in", "in_and_not_in"), weights=(55, 35, 10))[0]
+        if kind == "none":
+            return None
+        network = f"{rng.randint(11, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}"
+        request_ip: JSON = {"in": [f"{network}.0/24", f"2400:cb00:{rng.randint(1, 4095):x}::/48"]}
+        if kind == "in_and_not_in":
+            request_ip["not_in"] = [f"{network}.{rng.randint(1, 254)}/32"]
+        return {"request_ip": request_ip}
+
+    def _token_policy(self, account_id: str) -> JSON:
+        rng = self.rng
+        groups = rng.sample(PERMISSION_GROUPS, k=rng.randint(1, 3))
+        zone = f"com.cloudflare.api.account.zone.{new_id(rng)}"
+        account = f"com.cloudflare.api.account.{account_id}"
+        resources: Any = rng.choices(
+            (
+                {account: "*"},
+                {zone: "*"},
+                {account: {"com.cloudflare.api.account.zone.*": "*"}},
+                {"com.cloudflare.api.account.*": "*"},
+            ),
+            weights=(45, 40, 10, 5),
+        )[0]
+        return {
+            "id": new_id(rng),
+            "effect": "deny" if rng.random() < 0.05 else "allow",
+            "permission_groups": [{"id": g["id"], "meta": {}, "name": g["name"]} for g in groups],
+            "resources": resources,
+        }
+
+    def _subscriptions(self, record: AccountRecord) -> None:
+        rng = self.rng
+        for _ in range(rng.choice((0, 1, 1, 2))):
+            record.subscriptions.update([subscription_record(rng, self.now)])
+
+
+def subscription_record(
+    rng: random.Random,
+    now: datetime,
+    frequency: str | None = None,
+    rate_plan: JSON | None = None,
+) -> tuple[str, JSON]:
+    """A subscription (id, record) on ``rate_plan`` (random if not given)."""
+    plan_id, public_name, price = rng.choice(_RATE_PLANS)
+    if rate_plan and rate_plan.get("id"):
+        plan_id = str(rate_plan["id"])
+        public_name, price = next(
+            ((name, cost) for pid, name, cost in _RATE_PLANS if pid == plan_id),
+            (plan_id.replace("_", " ").title() + " Plan", 0),
+        )
+    start = now - timedelta(days=rng.uniform(0, 30))
+    subscription_id = new_id(rng)
+    return subscription_id, {
+        "id": subscription_id,
+        "currency": "USD",
+        "current_period_start": timestamp(start),
+        "current_period_end": timestamp(start + timedelta(days=30)),
+        "frequency": frequency or rng.choice(("monthly", "monthly", "yearly")),
+        "price": price,
+        "rate_plan": {
+            "id": plan_id,
+            "currency": "USD",
+            "externally_managed": False,
+            "is_contract": plan_id == "enterprise",
+            "public_name": public_name,
+            "scope": "zone",
+            "sets": [],
+            **(rate_plan or {}),
+        },
+        "state": "Paid",
+    }
+
+
+def _member(member_id: str, user: JSON, roles: list[JSON], status: str) -> JSON:
+    return {
+        "id": member_id,
+        "email": user["email"],
+        "policies": [],
+        "roles": roles,
+        "status": status,
+        "user": user,
+    }
+
+
+def _domain(company: str) -> str:
+    return company.split(maxsplit=1)[0].lower() + ".example"
