@@ -9,6 +9,7 @@ nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
 # The oldest dependency versions pyproject.toml allows, tested so the bounds stay true.
+SOURCES = ["cfaccounts", "tests", "benchmarks", "noxfile.py"]
 LOWEST = ["aiohttp==3.10.11", "attrs==23.1.0", "cattrs==24.1.0", "yarl==1.12.0"]
 
 
@@ -30,12 +31,12 @@ def tests_lowest(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff: lint and formatting."""
     session.install("ruff>=0.5")
-    session.run("ruff", "check", "cfaccounts", "tests", "noxfile.py")
-    session.run("ruff", "format", "--check", "cfaccounts", "tests", "noxfile.py")
+    session.run("ruff", "check", *SOURCES)
+    session.run("ruff", "format", "--check", *SOURCES)
 
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over the package and the tests."""
+    """mypy --strict over the package, the tests and the benchmarks."""
     session.install("-e", ".[test,dev]")
     session.run("mypy")

@@ -17,9 +17,10 @@ from cfaccounts import (
     PermissionDeniedError,
 )
 from cfaccounts.models.audit import AuditListResponse
+from cfaccounts.params import TokenPolicyParam
 from cfaccounts.testing import Sandbox
 
-POLICY = {
+POLICY: TokenPolicyParam = {
     "effect": "allow",
     "permission_groups": [{"id": "c8fed203ed3043cba015a93ad1616f1f"}],
     "resources": {"com.cloudflare.api.account.zone.*": "*"},
@@ -145,7 +146,7 @@ async def test_member_listing_pages_and_orders(cloudflare_sandbox: Sandbox) -> N
             3,
         )
         emails = [
-            m.email
+            str(m.email)
             async for m in client.accounts.members.list(
                 account_id=account.id, order="user.email", direction="desc", per_page=20
             )
@@ -262,27 +263,33 @@ async def test_audit_log_cursor_filters_and_window(
         await client.accounts.members.create(
             account_id=account_id, email=f"audit{number}@example.com"
         )
-    member = await client.accounts.members.create(
-        account_id=account_id, email="gone@example.com"
-    )
+    member = await client.accounts.members.create(account_id=account_id, email="gone@example.com")
     assert member.id is not None
     await client.accounts.members.delete(member.id, account_id=account_id)
     now = datetime.now(UTC)
-    window = {"since": now - timedelta(minutes=5), "before": now + timedelta(minutes=1)}
+    since, before = now - timedelta(minutes=5), now + timedelta(minutes=1)
 
-    first = await client.accounts.logs.audit.list(account_id=account_id, limit=3, **window)
+    first = await client.accounts.logs.audit.list(
+        account_id=account_id, limit=3, since=since, before=before
+    )
     assert len(first.result) == 3
     assert first.result_info is not None
     assert first.result_info.count == 3
     assert first.result_info.cursor
     every = [
         e.id
-        async for e in client.accounts.logs.audit.list(account_id=account_id, limit=3, **window)
+        async for e in client.accounts.logs.audit.list(
+            account_id=account_id, limit=3, since=since, before=before
+        )
     ]
     assert len(every) == len(set(every)) == 7
 
     creates_only = client.accounts.logs.audit.list(
-        account_id=account_id, action_type={"not": ["delete"]}, direction="asc", **window
+        account_id=account_id,
+        action_type={"not": ["delete"]},
+        direction="asc",
+        since=since,
+        before=before,
     )
     emails = [e.resource.request["email"] async for e in creates_only if e.resource]
     assert emails == [*(f"audit{n}@example.com" for n in range(5)), "gone@example.com"]
@@ -297,8 +304,11 @@ async def test_audit_log_cursor_filters_and_window(
 async def test_account_token_reaches_only_its_account(cloudflare_sandbox: Sandbox) -> None:
     own, other = cloudflare_sandbox.account_ids[:2]
     record = cloudflare_sandbox.store.accounts[own]
-    token_id = next(t["id"] for t in record.tokens.values() if t["status"] == "active"
-                    and (t["expires_on"] is None or t["expires_on"] > "2100"))
+    token_id = next(
+        t["id"]
+        for t in record.tokens.values()
+        if t["status"] == "active" and (t["expires_on"] is None or t["expires_on"] > "2100")
+    )
     secret = cloudflare_sandbox.store.secret_of(token_id)
     async with cloudflare_sandbox.client(api_token=secret, max_retries=0) as client:
         accounts = await client.accounts.list()
@@ -327,11 +337,13 @@ async def test_answers_to_key_and_email_only_when_both_match(cloudflare_sandbox:
 
 
 async def test_rejects_missing_and_unknown_credentials(cloudflare_sandbox: Sandbox) -> None:
-    async with aiohttp.ClientSession() as session:
-        async with session.get(cloudflare_sandbox.base_url + "/accounts") as response:
-            assert response.status == 401
-            assert (await response.json())["errors"][0]["code"] == 9106
-            assert response.headers["cf-ray"]
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(cloudflare_sandbox.base_url + "/accounts") as response,
+    ):
+        assert response.status == 401
+        assert (await response.json())["errors"][0]["code"] == 9106
+        assert response.headers["cf-ray"]
     async with cloudflare_sandbox.client(api_token="not-the-token", max_retries=0) as client:
         with pytest.raises(AuthenticationError):
             await client.accounts.list()
@@ -352,9 +364,7 @@ async def test_conflicts_and_invalid_input_are_cloudflare_errors(
         )
     assert "no-such-group" in invalid.value.errors[0].message
     with pytest.raises(BadRequestError, match="before is required"):
-        await client.accounts.logs.audit.list(
-            account_id=account_id, before="", since="2024-01-01"
-        )
+        await client.accounts.logs.audit.list(account_id=account_id, before="", since="2024-01-01")
 
 
 async def test_every_response_is_an_envelope_with_a_ray_id(cloudflare_sandbox: Sandbox) -> None:
