@@ -32,6 +32,7 @@ from ._pagination import (
     AsyncV4PagePaginationArray,
     BasePage,
 )
+from ._ratelimit import CLOUDFLARE_RATE_LIMIT, RateLimit, RateLimiter
 from ._request import RequestOptions
 from ._sync import Cloudflare, SyncPage
 from ._version import __version__
@@ -49,6 +50,7 @@ __all__ = [
     "AsyncV4PagePaginationArray",
     "AuthenticationError",
     "BadRequestError",
+    "CLOUDFLARE_RATE_LIMIT",
     "BasePage",
     "ClientClosedError",
     "Cloudflare",
@@ -58,7 +60,9 @@ __all__ = [
     "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
+    "RateLimit",
     "RateLimitError",
+    "RateLimiter",
     "RequestOptions",
     "SyncPage",
     "UnprocessableEntityError",

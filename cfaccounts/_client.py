@@ -12,6 +12,7 @@ import aiohttp
 from ._core import Core
 from ._credentials import Credentials, resolve_credentials
 from ._logging import configure_from_env
+from ._ratelimit import CLOUDFLARE_RATE_LIMIT, RateLimit, RateLimiter
 from ._request import RequestBuilder, as_client_timeout
 from ._retry import RetryPolicy
 from ._transport import Transport
@@ -33,6 +34,8 @@ class ClientOptions(TypedDict, total=False):
     max_retries: int
     default_headers: Mapping[str, str] | None
     default_query: Mapping[str, object] | None
+    rate_limit: RateLimit | RateLimiter | None
+    max_concurrency: int
 
 
 ENV_BASE_URL = "CLOUDFLARE_BASE_URL"
@@ -53,6 +56,12 @@ class AsyncCloudflare:
         max_retries: retries after a transient failure (see the README).
         default_headers: headers sent with every request.
         default_query: query parameters sent with every request.
+        rate_limit: the requests per window to keep to, Cloudflare's
+            ``RateLimit(1200, per=300)`` by default; ``None`` paces nothing. Pass
+            one :class:`RateLimiter` to clients that share a credential to
+            pace them together. Either way, a 429 pauses every request of
+            the client for its ``Retry-After``, once, together.
+        max_concurrency: requests in flight at once, at most.
         session: an :class:`aiohttp.ClientSession` to use; it stays the
             caller's to close. Without one, the client creates its own on
             first use and closes it in :meth:`close`.
@@ -77,6 +86,8 @@ class AsyncCloudflare:
         max_retries: int = 2,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
+        rate_limit: RateLimit | RateLimiter | None = CLOUDFLARE_RATE_LIMIT,
+        max_concurrency: int = 50,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         configure_from_env()
@@ -89,6 +100,10 @@ class AsyncCloudflare:
         )
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ValueError(f"max_retries must be a whole number >= 0, got {max_retries!r}")
+        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
+            raise TypeError(f"max_concurrency must be an int, got {max_concurrency!r}")
+        if max_concurrency < 1:
+            raise ValueError(f"max_concurrency must be at least 1, got {max_concurrency}")
         self.base_url = (base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL).rstrip("/")
         headers = {
             "Accept": "application/json",
@@ -106,6 +121,8 @@ class AsyncCloudflare:
             transport=Transport(session),
             retry=RetryPolicy(max_retries=max_retries),
             credentials=self._credentials,
+            limiter=rate_limit if isinstance(rate_limit, RateLimiter) else RateLimiter(rate_limit),
+            max_concurrency=max_concurrency,
         )
         self.accounts = AccountsResource(self._core)
 
@@ -118,6 +135,11 @@ class AsyncCloudflare:
     def max_retries(self) -> int:
         """How many times a transient failure is retried."""
         return self._core.retry.max_retries
+
+    @property
+    def rate_limiter(self) -> RateLimiter:
+        """The limiter pacing this client; its counters say how much it waited."""
+        return self._core.limiter
 
     @property
     def closed(self) -> bool:

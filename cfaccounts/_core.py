@@ -4,10 +4,12 @@ Every API call goes through :meth:`Core.call` or :meth:`Core.paginate`;
 this file is the one short walk from arguments to a typed result:
 
 1. :class:`~cfaccounts._request.RequestBuilder` builds the request (pure);
-2. :class:`~cfaccounts._transport.Transport` sends it (aiohttp);
+2. :class:`~cfaccounts._transport.Transport` sends it (aiohttp), within the
+   client's concurrency bound and :class:`~cfaccounts._ratelimit.RateLimiter`;
 3. :func:`~cfaccounts._response.decode_response` unwraps the envelope or
    raises a typed error (pure);
-4. :class:`~cfaccounts._retry.RetryPolicy` decides whether and when to try again;
+4. :class:`~cfaccounts._retry.RetryPolicy` decides whether and when to try
+   again; a 429 pauses every request of the limiter, not just this one;
 5. the endpoint structures ``result`` into its model.
 """
 
@@ -21,9 +23,10 @@ from typing import Any, TypeVar
 
 from ._credentials import Credentials
 from ._endpoint import Endpoint
-from ._exceptions import APIError
+from ._exceptions import APIError, RateLimitError
 from ._logging import logger
 from ._pagination import AsyncPaginator, BasePage
+from ._ratelimit import RateLimiter
 from ._request import Request, RequestBuilder
 from ._response import Envelope, decode_response, structure_result
 from ._retry import RetryPolicy
@@ -39,7 +42,7 @@ _sleep = asyncio.sleep
 class Core:
     """Sends requests for one client. Resources describe endpoints and call this."""
 
-    __slots__ = ("builder", "credentials", "retry", "transport")
+    __slots__ = ("builder", "credentials", "limiter", "retry", "slots", "transport")
 
     def __init__(
         self,
@@ -48,11 +51,16 @@ class Core:
         transport: Transport,
         retry: RetryPolicy,
         credentials: Credentials,
+        limiter: RateLimiter,
+        max_concurrency: int,
     ) -> None:
         self.builder = builder
         self.transport = transport
         self.retry = retry
         self.credentials = credentials
+        self.limiter = limiter
+        #: Attempts in flight at once; retry waits do not hold a slot.
+        self.slots = asyncio.Semaphore(max_concurrency)
 
     async def call(
         self,
@@ -96,13 +104,18 @@ class Core:
             attempt += 1
             started = time.perf_counter()
             try:
-                response = await self.transport.send(
-                    request.method,
-                    url,
-                    headers=request.headers,
-                    body=request.body,
-                    timeout=request.timeout,
-                )
+                async with self.slots:
+                    await self.limiter.acquire()
+                    try:
+                        response = await self.transport.send(
+                            request.method,
+                            url,
+                            headers=request.headers,
+                            body=request.body,
+                            timeout=request.timeout,
+                        )
+                    finally:
+                        self.limiter.release()
                 envelope = decode_response(
                     response, method=request.method, url=url, redact=self.credentials.redact
                 )
@@ -124,7 +137,12 @@ class Core:
                     attempt + 1,
                     self.retry.max_retries + 1,
                 )
-                await _sleep(delay)
+                if isinstance(error, RateLimitError):
+                    # Everyone waits it out once, together: the retry's
+                    # acquire() waits for the pause like every other request.
+                    self.limiter.pause(delay)
+                else:
+                    await _sleep(delay)
                 continue
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(

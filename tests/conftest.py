@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 from collections.abc import AsyncIterator, Iterator
@@ -96,11 +97,16 @@ async def local(server: RecordingServer) -> AsyncIterator[AsyncCloudflare]:
 
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Retry waits, recorded instead of slept."""
+    """Retry and rate-limit waits, recorded instead of slept, on a fake clock."""
     recorded: list[float] = []
+    clock = [1000.0]
 
     async def fake_sleep(delay: float) -> None:
         recorded.append(delay)
+        clock[0] += delay
+        await asyncio.sleep(0)  # still let other tasks run, as a real wait would
 
     monkeypatch.setattr("cfaccounts._core._sleep", fake_sleep)
+    monkeypatch.setattr("cfaccounts._ratelimit._sleep", fake_sleep)
+    monkeypatch.setattr("cfaccounts._ratelimit._monotonic", lambda: clock[0])
     return recorded

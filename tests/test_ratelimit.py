@@ -1,0 +1,124 @@
+"""The client's rate limiter: pacing within a window, coordinated 429 pauses, sharing."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from cfaccounts import AsyncCloudflare, RateLimit, RateLimiter
+from cfaccounts.testing import Sandbox
+
+
+def test_rate_limit_is_validated() -> None:
+    assert RateLimit(1200, per=300).rate == 4.0
+    with pytest.raises(ValueError, match="limit"):
+        RateLimit(0, per=1)
+    with pytest.raises(ValueError, match="per"):
+        RateLimit(1, per=0)
+    with pytest.raises(TypeError):
+        RateLimit(1.5, per=1)  # type: ignore[arg-type]
+
+
+async def test_a_full_window_waits_for_the_oldest_answer_to_expire(waits: list[float]) -> None:
+    limiter = RateLimiter(RateLimit(3, per=10))
+    for _ in range(3):
+        await limiter.acquire()
+    assert waits == []
+    limiter.release()  # answered at t=0: leaves the window at t=10
+    await asyncio.sleep(0)
+    fourth = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)
+    assert not fourth.done()
+    await fourth
+    assert waits[0] == 10
+    assert (limiter.requests, limiter.delayed) == (4, 1)
+
+
+async def test_a_request_in_flight_holds_its_slot(waits: list[float]) -> None:
+    limiter = RateLimiter(RateLimit(1, per=5))
+    await limiter.acquire()
+    waiting = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)
+    # No answer yet to count from: a slot frees no sooner than `per` from now.
+    assert waits == [5]
+    limiter.release()  # answered at t=5: the slot frees at t=10
+    await waiting
+    assert waits == [5, 5]
+
+
+async def test_pause_holds_everyone_once() -> None:
+    limiter = RateLimiter(None)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    limiter.pause(0.2)
+    limiter.pause(0.1)  # within the first pause: no second one
+
+    async def admitted_after() -> float:
+        await limiter.acquire()
+        return loop.time() - started
+
+    assert min(await asyncio.gather(admitted_after(), admitted_after())) >= 0.2
+    assert (limiter.pauses, limiter.delayed) == (1, 2)
+
+
+async def test_cancelled_waiter_gives_up_its_place(waits: list[float]) -> None:
+    limiter = RateLimiter(RateLimit(1, per=60))
+    await limiter.acquire()
+    limiter.release()
+    first = asyncio.create_task(limiter.acquire())
+    second = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    await second
+    assert limiter.requests == 2
+    assert "requests=2" in repr(limiter)
+
+
+@pytest.mark.cloudflare_sandbox(rate_limit=RateLimit(8, per=0.3), accounts=1)
+async def test_paced_client_never_meets_a_429(cloudflare_sandbox: Sandbox) -> None:
+    account_id = cloudflare_sandbox.account_ids[0]
+    limiter = RateLimiter(RateLimit(8, per=0.3))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    async with (
+        cloudflare_sandbox.client(rate_limit=limiter, max_retries=0) as first,
+        cloudflare_sandbox.client(rate_limit=limiter, max_retries=0) as second,
+    ):
+        await asyncio.gather(
+            *(
+                client.accounts.roles.list(account_id=account_id)
+                for _ in range(10)
+                for client in (first, second)
+            )
+        )
+    assert cloudflare_sandbox.counters.responses == {200: 20}
+    assert loop.time() - started >= 2 * 0.3
+    assert limiter.requests == 20
+
+
+@pytest.mark.cloudflare_sandbox(rate_limit=RateLimit(20, per=1), accounts=1)
+async def test_unpaced_client_waits_out_429s_together_and_loses_nothing(
+    cloudflare_sandbox: Sandbox,
+) -> None:
+    account_id = cloudflare_sandbox.account_ids[0]
+    async with cloudflare_sandbox.client(rate_limit=None, max_concurrency=8) as client:
+        pages = await asyncio.gather(
+            *(client.accounts.roles.list(account_id=account_id) for _ in range(30))
+        )
+        pauses = client.rate_limiter.pauses
+    assert all(page.result for page in pages)
+    responses = cloudflare_sandbox.counters.responses
+    assert responses[200] == 30
+    # Each pause meets at most the requests already in flight, not a storm.
+    assert 1 <= pauses
+    assert responses[429] <= pauses * 8
+
+
+def test_client_checks_max_concurrency() -> None:
+    with pytest.raises(ValueError, match="max_concurrency"):
+        AsyncCloudflare(api_token="t", max_concurrency=0)
+    with pytest.raises(TypeError, match="max_concurrency"):
+        AsyncCloudflare(api_token="t", max_concurrency=2.5)  # type: ignore[arg-type]
