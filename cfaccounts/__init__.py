@@ -38,6 +38,7 @@ from ._sync import Cloudflare, SyncPage
 from ._version import __version__
 
 __all__ = [
+    "CLOUDFLARE_RATE_LIMIT",
     "APIConnectionError",
     "APIError",
     "APIResponseValidationError",
@@ -50,7 +51,6 @@ __all__ = [
     "AsyncV4PagePaginationArray",
     "AuthenticationError",
     "BadRequestError",
-    "CLOUDFLARE_RATE_LIMIT",
     "BasePage",
     "ClientClosedError",
     "Cloudflare",
