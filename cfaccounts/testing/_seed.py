@@ -273,7 +273,7 @@ class AccountSeeder:
                 "last_name": None if pending else last,
                 "two_factor_authentication_enabled": not pending and rng.random() < 0.75,
             }
-            if rng.random() < 0.06:
+            if rng.random() < 0.08:
                 member_roles = [super_admin]
             else:
                 member_roles = rng.sample(others, k=rng.choice((1, 1, 1, 2)))

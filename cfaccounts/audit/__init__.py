@@ -1,0 +1,26 @@
+"""Bulk audits of members and API tokens across accounts, at the rate-limit ceiling.
+
+>>> from cfaccounts import AsyncCloudflare
+>>> from cfaccounts.audit import Audit, Thresholds
+>>> async with AsyncCloudflare() as client:                       # doctest: +SKIP
+...     run = Audit(client, thresholds=Thresholds(unused_for_days=60))
+...     async for finding in run:
+...         print(finding.severity, finding.account_name, finding.subject_name, finding.detail)
+...     print(run.failures)
+
+The checks and their severities are listed in :mod:`cfaccounts.audit._checks`;
+``cfaccounts audit`` runs one from the command line.
+"""
+
+from ._findings import SEVERITIES, AccountFailure, Finding, Severity, SubjectKind, Thresholds
+from ._run import Audit
+
+__all__ = [
+    "SEVERITIES",
+    "AccountFailure",
+    "Audit",
+    "Finding",
+    "Severity",
+    "SubjectKind",
+    "Thresholds",
+]
