@@ -50,6 +50,23 @@ class RateLimit:
         """Requests per second in the long run."""
         return self.limit / self.per
 
+    @classmethod
+    def parse(cls, text: str) -> RateLimit | None:
+        """``"1200/300"`` as ``RateLimit(1200, per=300)``; ``"none"`` as ``None``.
+
+        Raises:
+            ValueError: ``text`` is neither.
+        """
+        if text == "none":
+            return None
+        limit, _, per = text.partition("/")
+        try:
+            return cls(int(limit), per=float(per))
+        except ValueError:
+            raise ValueError(
+                f"expected LIMIT/SECONDS such as 1200/300, or none; got {text!r}"
+            ) from None
+
 
 #: Cloudflare's documented limit for the API: 1,200 requests per 5 minutes per user.
 CLOUDFLARE_RATE_LIMIT = RateLimit(1200, per=300)

@@ -97,15 +97,10 @@ def _ordered(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def _rate_limit(context: click.Context, parameter: click.Parameter, value: str) -> RateLimit | None:
-    if value == "none":
-        return None
-    limit, _, per = value.partition("/")
     try:
-        return RateLimit(int(limit), per=float(per))
-    except ValueError:
-        raise click.BadParameter(
-            f"expected LIMIT/SECONDS such as 1200/300, or none; got {value!r}"
-        ) from None
+        return RateLimit.parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 @contextlib.asynccontextmanager

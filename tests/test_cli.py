@@ -20,6 +20,14 @@ def run(*args: str) -> Result:
     return CliRunner().invoke(main, ["audit", *args], catch_exceptions=False)
 
 
+@pytest.fixture
+def sandbox_env(cloudflare_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    """The sandbox, with its URL and token in the environment as a user would set them."""
+    for name, value in cloudflare_sandbox.env.items():
+        monkeypatch.setenv(name, value)
+    return cloudflare_sandbox
+
+
 def test_sandbox_audit_as_json() -> None:
     result = run("--sandbox", "--sandbox-accounts", "4", "--format", "json")
     assert result.exit_code == 0, result.stderr
@@ -76,22 +84,18 @@ def test_fail_on_sets_the_exit_code(fail_on: str | None, exit_code: int) -> None
 
 @pytest.mark.cloudflare_sandbox(accounts=1, members_per_account=1, tokens_per_account=0)
 def test_fail_on_ignores_milder_findings(
-    cloudflare_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+    sandbox_env: Sandbox,
 ) -> None:
-    for name, value in cloudflare_sandbox.env.items():
-        monkeypatch.setenv(name, value)
     assert run("--format", "json", "--fail-on", "low").stdout.strip() == "[]"
-    with cloudflare_sandbox.sync_client() as client:
+    with sandbox_env.sync_client() as client:
         client.accounts.tokens.create(
-            account_id=cloudflare_sandbox.account_ids[0],
+            account_id=sandbox_env.account_ids[0],
             name="open",
             policies=[
                 {
                     "effect": "allow",
                     "permission_groups": [{"id": "c8fed203ed3043cba015a93ad1616f1f"}],
-                    "resources": {
-                        f"com.cloudflare.api.account.{cloudflare_sandbox.account_ids[0]}": "*"
-                    },
+                    "resources": {f"com.cloudflare.api.account.{sandbox_env.account_ids[0]}": "*"},
                 }
             ],
         )
@@ -103,12 +107,10 @@ def test_fail_on_ignores_milder_findings(
 
 @pytest.mark.cloudflare_sandbox(accounts=4, members_per_account=6, tokens_per_account=4)
 def test_partial_failure_is_reported_per_account(
-    cloudflare_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+    sandbox_env: Sandbox,
 ) -> None:
-    for name, value in cloudflare_sandbox.env.items():
-        monkeypatch.setenv(name, value)
-    broken = cloudflare_sandbox.account_ids[2]
-    cloudflare_sandbox.inject(Fault.error(403), "*", account_id=broken, times=None)
+    broken = sandbox_env.account_ids[2]
+    sandbox_env.inject(Fault.error(403), "*", account_id=broken, times=None)
     result = run("--format", "json")
     assert result.exit_code == 3
     findings = json.loads(result.stdout)
@@ -119,10 +121,8 @@ def test_partial_failure_is_reported_per_account(
     assert "audited 4 accounts (1 failed)" in result.stderr
 
 
-def test_chosen_accounts_only(cloudflare_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in cloudflare_sandbox.env.items():
-        monkeypatch.setenv(name, value)
-    chosen = cloudflare_sandbox.account_ids[1]
+def test_chosen_accounts_only(sandbox_env: Sandbox) -> None:
+    chosen = sandbox_env.account_ids[1]
     result = run("--account", chosen, "--format", "json")
     assert result.exit_code == 0
     assert {f["account_id"] for f in json.loads(result.stdout)} == {chosen}

@@ -23,15 +23,10 @@ from ._sandbox import Sandbox
 
 
 def _rate_limit(text: str) -> RateLimit | None:
-    if text == "none":
-        return None
-    limit, _, per = text.partition("/")
     try:
-        return RateLimit(int(limit), per=float(per))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected LIMIT/SECONDS such as 1200/300, or none; got {text!r}"
-        ) from None
+        return RateLimit.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
