@@ -112,8 +112,13 @@ async def _client(
         async with AsyncCloudflare(**options) as client:
             yield client
         return
+    # The sandbox enforces the limit the client paces to, as Cloudflare would.
     sandbox = Sandbox(
-        seed="audit", accounts=sandbox_accounts, members_per_account=25, tokens_per_account=12
+        seed="audit",
+        accounts=sandbox_accounts,
+        members_per_account=25,
+        tokens_per_account=12,
+        rate_limit=options["rate_limit"],
     )
     async with sandbox, sandbox.client(**options) as client:
         yield client
