@@ -153,10 +153,6 @@ class Counters:
     #: Responses sent per HTTP status; dropped connections count under 0.
     responses: Counter[int] = attrs.field(factory=Counter)
 
-    def reset(self) -> None:
-        self.received.clear()
-        self.responses.clear()
-
 
 class SandboxApp:
     """Builds the :class:`aiohttp.web.Application` that serves a :class:`Store`."""

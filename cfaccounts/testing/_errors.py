@@ -54,7 +54,3 @@ def rate_limited() -> SandboxError:
 
 def no_route() -> SandboxError:
     return SandboxError(404, 7000, "No route for that URI")
-
-
-def method_not_allowed() -> SandboxError:
-    return SandboxError(405, 10405, "Method not allowed for this URI")

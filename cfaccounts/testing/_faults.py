@@ -135,6 +135,3 @@ class FaultScript:
                 rule.hits += 1
                 return rule.fault
         return None
-
-    def clear(self) -> None:
-        self.rules.clear()
