@@ -149,8 +149,10 @@ class RateLimiter:
             expiries = self._expiries
             while expiries and expiries[0] <= now:
                 expiries.popleft()
-            queued = ticket in self._queue
-            ahead = self._queue.index(ticket) if queued else len(self._queue)
+            try:
+                ahead, queued = self._queue.index(ticket), True
+            except ValueError:
+                ahead, queued = len(self._queue), False
             if self._paused_until > now:
                 delay = self._paused_until - now
             else:

@@ -186,20 +186,25 @@ class SandboxApp:
                 response = await self._serve(request, route, ray)
             except SandboxError as error:
                 response = _error_response(error)
-            if request.transport is None or request.transport.is_closing():
-                self.counters.responses[0] += 1
-            else:
-                self.counters.responses[response.status] += 1
-            if not response.prepared:
-                response.headers["cf-ray"] = f"{ray}-SBX"
-            return response
+            return self._sent(request, response, ray)
 
         return handle
 
     async def _unrouted(self, request: web.Request) -> web.StreamResponse:
         self.counters.received["unrouted"] += 1
-        self.counters.responses[404] += 1
-        return _error_response(no_route(), {"cf-ray": f"{self._next_ray()}-SBX"})
+        return self._sent(request, _error_response(no_route()), self._next_ray())
+
+    def _sent(
+        self, request: web.Request, response: web.StreamResponse, ray: str
+    ) -> web.StreamResponse:
+        """Count the answer, and stamp it with its ``cf-ray``."""
+        if request.transport is None or request.transport.is_closing():
+            self.counters.responses[0] += 1
+        else:
+            self.counters.responses[response.status] += 1
+        if not response.prepared:
+            response.headers["cf-ray"] = f"{ray}-SBX"
+        return response
 
     async def _serve(self, request: web.Request, route: Route, ray: str) -> web.StreamResponse:
         fault = self.faults.take(route.key, request.match_info.get("account_id"))

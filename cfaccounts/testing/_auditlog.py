@@ -18,7 +18,7 @@ from typing import Any
 from multidict import MultiMapping
 
 from ._errors import bad_request
-from ._records import JSON, AccountRecord, Identity, timestamp
+from ._records import JSON, AccountRecord, Identity, parse_timestamp, timestamp
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -68,14 +68,10 @@ def _moment(query: MultiMapping[str], name: str) -> str:
         raise bad_request(f"{name} is required")
     try:
         if _DATE.match(raw):
-            moment = datetime.combine(date.fromisoformat(raw), datetime.min.time(), UTC)
-        else:
-            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            return timestamp(datetime.combine(date.fromisoformat(raw), datetime.min.time(), UTC))
+        return parse_timestamp(raw)
     except ValueError:
         raise bad_request(f"{name} must be a date or an RFC 3339 timestamp") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return timestamp(moment)
 
 
 def _filters(query: MultiMapping[str]) -> list[Callable[[JSON], bool]]:

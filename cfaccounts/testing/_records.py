@@ -20,6 +20,16 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def parse_timestamp(text: str) -> str:
+    """An RFC 3339 timestamp (naive ones are UTC) in Cloudflare's form, to compare as text.
+
+    Raises:
+        ValueError: ``text`` is not a timestamp.
+    """
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return timestamp(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
 def new_id(rng: random.Random) -> str:
     """A 32-character hex id, as Cloudflare's ids are in practice."""
     return f"{rng.getrandbits(128):032x}"

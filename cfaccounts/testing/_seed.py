@@ -185,8 +185,7 @@ _RATE_PLANS: tuple[tuple[str, str, float], ...] = (
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "-_"
 
 
-def role_templates() -> list[tuple[str, str, JSON]]:
-    """(name, description, permissions) of every role an account has."""
+def _role_templates() -> list[tuple[str, str, JSON]]:
     roles = []
     for name, description, readable, writable in _ROLES:
         can_read = _GRANT_AREAS if readable == "*" else readable.split()
@@ -196,6 +195,31 @@ def role_templates() -> list[tuple[str, str, JSON]]:
         }
         roles.append((name, description, permissions))
     return roles
+
+
+#: (name, description, permissions) of every role an account has; no route
+#: changes a role, so every account's roles share these permission dicts.
+_ROLE_TEMPLATES = _role_templates()
+
+
+def add_roles(record: AccountRecord, rng: random.Random) -> None:
+    """Give a new account its roles; the first is the super administrator."""
+    for name, description, permissions in _ROLE_TEMPLATES:
+        role_id = new_id(rng)
+        record.roles[role_id] = {
+            "id": role_id,
+            "description": description,
+            "name": name,
+            "permissions": permissions,
+        }
+
+
+def add_owner(record: AccountRecord, rng: random.Random, owner: JSON) -> None:
+    """Make ``owner`` (the sandbox's own user) an accepted super administrator of the account."""
+    super_admin = next(iter(record.roles.values()))
+    user = {**owner, "two_factor_authentication_enabled": True}
+    member_id = new_id(rng)
+    record.members[member_id] = _member(member_id, user, [super_admin], "accepted")
 
 
 def new_secret(rng: random.Random) -> str:
@@ -235,15 +259,10 @@ class AccountSeeder:
                 "parent_org_name": f"{rng.choice(_COMPANIES)} Holdings",
             }
         record = AccountRecord(account)
-        for name, description, permissions in role_templates():
-            role_id = new_id(rng)
-            record.roles[role_id] = {
-                "id": role_id,
-                "description": description,
-                "name": name,
-                "permissions": permissions,
-            }
-        self._members(record, members, _domain(company))
+        add_roles(record, rng)
+        if members:
+            add_owner(record, rng, self.owner)
+            self._members(record, members - 1, _domain(company))
         secrets = self._tokens(record, tokens)
         self._subscriptions(record)
         return record, secrets
@@ -253,13 +272,8 @@ class AccountSeeder:
         roles = list(record.roles.values())
         super_admin, others = roles[0], roles[1:]
         emails = {self.owner["email"]}
-        for position in range(count):
+        for position in range(1, count + 1):
             member_id = new_id(rng)
-            if position == 0:
-                # The sandbox's own user owns every account it created.
-                user = {**self.owner, "two_factor_authentication_enabled": True}
-                record.members[member_id] = _member(member_id, user, [super_admin], "accepted")
-                continue
             first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
             email = f"{first}.{last}@{domain}".lower()
             if email in emails:

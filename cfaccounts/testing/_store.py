@@ -17,8 +17,8 @@ from multidict import MultiMapping
 
 from . import _auditlog
 from ._errors import bad_request, conflict, forbidden, not_found
-from ._records import JSON, AccountRecord, Identity, new_id, timestamp
-from ._seed import PERMISSION_GROUPS, new_secret, role_templates, subscription_record
+from ._records import JSON, AccountRecord, Identity, new_id, parse_timestamp, timestamp
+from ._seed import PERMISSION_GROUPS, add_owner, add_roles, new_secret, subscription_record
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 50
@@ -79,13 +79,13 @@ def _moment(body: JSON, name: str) -> str | None:
     value = body.get(name)
     if value is None:
         return None
+    invalid = bad_request(f"{name} must be an RFC 3339 timestamp")
     if not isinstance(value, str):
-        raise bad_request(f"{name} must be an RFC 3339 timestamp")
+        raise invalid
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_timestamp(value)
     except ValueError:
-        raise bad_request(f"{name} must be an RFC 3339 timestamp") from None
-    return timestamp(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+        raise invalid from None
 
 
 def _integer(query: MultiMapping[str], name: str, default: int) -> int:
@@ -116,6 +116,12 @@ def paginate(items: list[JSON], query: MultiMapping[str]) -> Outcome:
         "total_pages": max(1, -(-total // per_page)),
     }
     return Outcome(chunk, info)
+
+
+def single_page(items: list[JSON]) -> Outcome:
+    """All of ``items`` in one page, as the single-page listings answer."""
+    count = len(items)
+    return Outcome(items, {"page": 1, "per_page": count, "count": count, "total_count": count})
 
 
 def _sort_key(path: str) -> Callable[[JSON], tuple[bool, str]]:
@@ -221,24 +227,8 @@ class Store:
         if isinstance(unit, dict) and unit.get("id"):
             account["managed_by"] = {"parent_org_id": unit["id"], "parent_org_name": None}
         record = AccountRecord(account)
-        for role_name, description, permissions in role_templates():
-            role_id = self.new_id()
-            record.roles[role_id] = {
-                "id": role_id,
-                "description": description,
-                "name": role_name,
-                "permissions": permissions,
-            }
-        owner = {**self.owner, "two_factor_authentication_enabled": True}
-        member_id = self.new_id()
-        record.members[member_id] = {
-            "id": member_id,
-            "email": owner["email"],
-            "policies": [],
-            "roles": [next(iter(record.roles.values()))],
-            "status": "accepted",
-            "user": owner,
-        }
+        add_roles(record, self._rng)
+        add_owner(record, self._rng, self.owner)
         self.accounts[record.id] = record
         return Outcome(account, resource_id=record.id)
 
@@ -380,10 +370,7 @@ class Store:
     # -- subscriptions -------------------------------------------------------
 
     def list_subscriptions(self, call: Call) -> Outcome:
-        subscriptions = list(self.account(call).subscriptions.values())
-        count = len(subscriptions)
-        info = {"page": 1, "per_page": count, "count": count, "total_count": count}
-        return Outcome(subscriptions, info)
+        return single_page(list(self.account(call).subscriptions.values()))
 
     def _subscription_terms(self, body: JSON) -> tuple[str | None, JSON | None]:
         frequency = _choice(body, "frequency", ("weekly", "monthly", "quarterly", "yearly"))
@@ -527,8 +514,7 @@ class Store:
             if (name is None or group["name"] == name)
             and (scope is None or scope in group["scopes"])
         ]
-        count = len(groups)
-        return Outcome(groups, {"page": 1, "per_page": count, "count": count, "total_count": count})
+        return single_page(groups)
 
     # -- audit logs ----------------------------------------------------------
 
