@@ -19,13 +19,15 @@ from __future__ import annotations
 import keyword
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any, Literal, TypeVar, get_origin
+from types import NoneType, UnionType
+from typing import Any, Literal, TypeVar, Union, get_origin
 
 import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from .models._base import Model
+from .models.roles import PermissionGrant
 from .models.tokens import TokenValue
 
 T = TypeVar("T")
@@ -89,8 +91,46 @@ def _structure_token_value(value: Any, _: type) -> TokenValue:
     return TokenValue(value)
 
 
+_FLAGS = (True, False, None)
+#: Every role repeats a read/write grant per area (13 per role, two roles a
+#: member), and there are only nine distinct grants: frozen, they are shared.
+_GRANTS = {
+    (read, write): PermissionGrant(read=read, write=write) for read in _FLAGS for write in _FLAGS
+}
+_GRANT_KEYS = frozenset({"read", "write"})
+
+
+def _permission_grant_hook(_: type) -> Callable[[Any, Any], PermissionGrant]:
+    structure_model = _model_structure_hook(PermissionGrant)
+
+    def structure(value: Any, _: Any) -> PermissionGrant:
+        if type(value) is dict and value.keys() <= _GRANT_KEYS:
+            read, write = value.get("read"), value.get("write")
+            # By identity: 1 == True, but 1 is not a JSON boolean.
+            if (read is None or read is True or read is False) and (
+                write is None or write is True or write is False
+            ):
+                return _GRANTS[read, write]
+        return structure_model(value, PermissionGrant)  # type: ignore[return-value]
+
+    return structure
+
+
 def _is_literal(type_: object) -> bool:
     return get_origin(type_) in (Literal,)
+
+
+def _is_optional(type_: object) -> bool:
+    args = getattr(type_, "__args__", ())
+    return get_origin(type_) in (Union, UnionType) and len(args) == 2 and NoneType in args
+
+
+def _optional_structure_hook(optional: Any) -> Callable[[Any, Any], Any]:
+    # cattrs looks up the inner type's hook on every call; per-field, per-item,
+    # that lookup was the most expensive step of structuring a listing.
+    inner = next(arg for arg in optional.__args__ if arg is not NoneType)
+    hook = converter.get_structure_hook(inner)
+    return lambda value, _: None if value is None else hook(value, inner)
 
 
 def _is_any(type_: object) -> bool:
@@ -112,10 +152,10 @@ def _model_structure_hook(cls: type[Model]) -> Callable[[Any, Any], Model]:
     known = frozenset(wire_name(a.name) for a in attrs.fields(cls) if a.name != "extra")
 
     def structure(data: Any, _: Any) -> Model:
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):
             raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
         model = build(data, cls)
-        if data.keys() - known:
+        if not known.issuperset(data):
             # Frozen models are set once, here, before anyone sees them.
             extra = {key: value for key, value in data.items() if key not in known}
             object.__setattr__(model, "extra", extra)
@@ -143,7 +183,9 @@ def _build_converter() -> cattrs.Converter:
     conv.register_structure_hook(str | dict[str, str], _structure_resource_value)
     conv.register_structure_hook_func(_is_literal, _structure_literal)
     conv.register_structure_hook_func(_is_any, lambda value, _: value)
+    conv.register_structure_hook_factory(_is_optional, _optional_structure_hook)
     conv.register_structure_hook_factory(_is_model, _model_structure_hook)
+    conv.register_structure_hook_factory(lambda cls: cls is PermissionGrant, _permission_grant_hook)
     conv.register_unstructure_hook(datetime, format_datetime)
     conv.register_unstructure_hook(date, format_datetime)
     conv.register_unstructure_hook_factory(_is_model, _model_unstructure_hook)

@@ -77,7 +77,7 @@ class Core:
             envelope,
             lambda env: endpoint.structure(env.result),
             method=request.method,
-            url=str(request.url),
+            url=request.url,
         )
 
     def paginate(

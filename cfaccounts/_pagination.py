@@ -192,7 +192,7 @@ async def fetch_page(
         envelope,
         lambda env: _page_contents(endpoint, env),
         method=request.method,
-        url=str(request.url),
+        url=request.url,
     )
     return page_type(items, result_info, core=core, endpoint=endpoint, request=request, **state)
 

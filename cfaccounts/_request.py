@@ -56,10 +56,11 @@ class Request:
     body: bytes | None
     timeout: aiohttp.ClientTimeout
     idempotent: bool
+    #: The full URL, query included.
+    url: URL = attrs.field(init=False, eq=False)
 
-    @property
-    def url(self) -> URL:
-        """The full URL, query included."""
+    @url.default
+    def _url(self) -> URL:
         url = URL(self.base, encoded=True)
         return url.with_query(self.query) if self.query else url
 

@@ -48,7 +48,7 @@ class Envelope(NamedTuple):
 
 
 def structure_result(
-    envelope: Envelope, build: Callable[[Envelope], T], *, method: str, url: str
+    envelope: Envelope, build: Callable[[Envelope], T], *, method: str, url: object
 ) -> T:
     """``build(envelope)``, with any failure to structure it raised as a typed error.
 
@@ -62,7 +62,7 @@ def structure_result(
             f"HTTP {envelope.status} but the result does not have the documented shape: "
             f"{type(exc).__name__}: {exc}",
             method=method,
-            url=url,
+            url=str(url),
             status_code=envelope.status,
             ray_id=envelope.ray_id,
         ) from exc
