@@ -1,23 +1,23 @@
 """``Cloudflare``: the blocking client, one generic adapter over the async one.
 
-Nothing here knows an endpoint. A background daemon thread runs one event
-loop per client; every namespace of :class:`AsyncCloudflare` is wrapped so
-that coroutines come back as results and listings as :class:`SyncPage`\\ s.
-A call added to the async client is in the sync client at once. Because the
-loop lives in its own thread, the sync client works where a loop is already
-running (Jupyter, inside an async app) and from many threads at once.
+Nothing here knows an endpoint. Each client has one event loop, driven by
+the threads that wait on it (:class:`~cfaccounts._blocking.LoopRunner`);
+every namespace of :class:`AsyncCloudflare` is wrapped so that coroutines
+come back as results and listings as :class:`SyncPage`\\ s. A call added to
+the async client is in the sync client at once. The sync client works from
+many threads at once, and where a loop is already running (Jupyter, inside
+an async app).
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
-import threading
 import weakref
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, Unpack, cast
 
+from ._blocking import LoopRunner
 from ._client import AsyncCloudflare, ClientOptions
 from ._pagination import AsyncPaginator, BasePage
 from .models.envelope import ResultInfo
@@ -29,46 +29,14 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class _LoopThread:
-    """An event loop running in a daemon thread, and a way to wait for its work."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(
-            target=self.loop.run_forever, name="cfaccounts-sync", daemon=True
-        )
-        self.thread.start()
-
-    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """Run ``coroutine`` on the loop and wait for its result, in any thread.
-
-        Ctrl-C while waiting cancels the coroutine and raises KeyboardInterrupt.
-        """
-        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
-        try:
-            return future.result()
-        except KeyboardInterrupt:
-            future.cancel()
-            raise
-
-    def stop(self) -> None:
-        """Stop the loop and end the thread. Calling it again is harmless."""
-        if self.loop.is_closed():
-            return
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        if self.thread is not threading.current_thread():
-            self.thread.join()
-            self.loop.close()
-
-
-def _shutdown(loop_thread: _LoopThread, client: AsyncCloudflare) -> None:
+def _shutdown(runner: LoopRunner, client: AsyncCloudflare) -> None:
     # Also run by the finalizer of a client that was never closed, so that
-    # it leaks no thread, no session and no warning.
-    if not loop_thread.loop.is_closed():
+    # it leaks no session, no loop and no warning.
+    if not runner.loop.is_closed():
         try:
-            loop_thread.run(client.close())
+            runner.run(client.close())
         finally:
-            loop_thread.stop()
+            runner.close()
 
 
 class SyncPage(Generic[T]):
@@ -78,11 +46,11 @@ class SyncPage(Generic[T]):
     after it, fetching them one at a time.
     """
 
-    __slots__ = ("_loop_thread", "_page")
+    __slots__ = ("_page", "_runner")
 
-    def __init__(self, page: BasePage[T], loop_thread: _LoopThread) -> None:
+    def __init__(self, page: BasePage[T], runner: LoopRunner) -> None:
         self._page = page
-        self._loop_thread = loop_thread
+        self._runner = runner
 
     def __repr__(self) -> str:
         return repr(self._page).replace("<", "<Sync", 1)
@@ -105,7 +73,7 @@ class SyncPage(Generic[T]):
         """Fetch the page after this one (StopIteration at the end)."""
         if not self._page.has_next_page():
             raise StopIteration("this is the last page")
-        return SyncPage(self._loop_thread.run(self._page.get_next_page()), self._loop_thread)
+        return SyncPage(self._runner.run(self._page.get_next_page()), self._runner)
 
     def iter_pages(self) -> Iterator[SyncPage[T]]:
         """This page and every page after it."""
@@ -124,9 +92,9 @@ class SyncPage(Generic[T]):
 class SyncResource:
     """A blocking view of one async namespace, such as ``client.accounts.members``."""
 
-    def __init__(self, resource: Resource, loop_thread: _LoopThread) -> None:
+    def __init__(self, resource: Resource, runner: LoopRunner) -> None:
         self._resource = resource
-        self._loop_thread = loop_thread
+        self._runner = runner
 
     def __repr__(self) -> str:
         return repr(self._resource).replace("<", "<Sync", 1)
@@ -134,7 +102,7 @@ class SyncResource:
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._resource, name)
         if isinstance(attribute, Resource):
-            wrapped: Any = SyncResource(attribute, self._loop_thread)
+            wrapped: Any = SyncResource(attribute, self._runner)
         elif callable(attribute):
             wrapped = self._blocking(attribute)
         else:
@@ -144,18 +112,18 @@ class SyncResource:
         return wrapped
 
     def _blocking(self, method: Callable[..., Any]) -> Callable[..., Any]:
-        loop_thread = self._loop_thread
+        runner = self._runner
         if inspect.iscoroutinefunction(method):
 
             def call(*args: Any, **kwargs: Any) -> Any:
-                return loop_thread.run(method(*args, **kwargs))
+                return runner.run(method(*args, **kwargs))
 
         else:
 
             def call(*args: Any, **kwargs: Any) -> Any:
                 result = method(*args, **kwargs)
                 if isinstance(result, AsyncPaginator):
-                    return SyncPage(loop_thread.run(_first_page(result)), loop_thread)
+                    return SyncPage(runner.run(_first_page(result)), runner)
                 return result
 
         call.__name__ = method.__name__
@@ -181,10 +149,10 @@ class Cloudflare:
 
     def __init__(self, **options: Unpack[ClientOptions]) -> None:
         self._async_client = AsyncCloudflare(**options)
-        self._loop_thread = _LoopThread()
-        self._finalizer = weakref.finalize(self, _shutdown, self._loop_thread, self._async_client)
+        self._runner = LoopRunner()
+        self._finalizer = weakref.finalize(self, _shutdown, self._runner, self._async_client)
         self.accounts = cast(
-            "SyncAccountsResource", SyncResource(self._async_client.accounts, self._loop_thread)
+            "SyncAccountsResource", SyncResource(self._async_client.accounts, self._runner)
         )
 
     def __repr__(self) -> str:
@@ -196,7 +164,7 @@ class Cloudflare:
         return self._async_client.closed
 
     def close(self) -> None:
-        """Close the HTTP session and stop the background thread. Harmless twice."""
+        """Close the HTTP session and the event loop. Harmless twice."""
         self._finalizer()
 
     def __enter__(self) -> Self:

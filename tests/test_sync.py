@@ -1,4 +1,4 @@
-"""The blocking client: same calls, plain values, its own loop thread."""
+"""The blocking client: same calls, plain values, a loop driven by its callers."""
 
 from __future__ import annotations
 
@@ -7,14 +7,17 @@ import contextlib
 import gc
 import io
 import re
+import signal
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
-from cfaccounts import Cloudflare, NotFoundError, SyncPage
+from cfaccounts import ClientClosedError, Cloudflare, NotFoundError, SyncPage
+from cfaccounts._blocking import LoopRunner
 from cfaccounts.models import Account
 
 from .conftest import ACCOUNT_ID, EXAMPLES, TOKEN, reference
@@ -131,26 +134,30 @@ def test_errors_are_the_same_typed_exceptions(threaded_server: RecordingServer) 
 
 
 def _cfaccounts_threads() -> int:
-    return sum(t.name == "cfaccounts-sync" for t in threading.enumerate())
+    return sum(t.name.startswith("cfaccounts-sync") for t in threading.enumerate())
 
 
-def test_close_stops_the_thread(threaded_server: RecordingServer) -> None:
-    before = _cfaccounts_threads()
+def test_blocking_calls_start_no_thread_and_close_closes_the_loop(
+    threaded_server: RecordingServer,
+) -> None:
+    before = threading.active_count()
     threaded_server.reply_json(
         "GET", "/accounts/{account_id}", reference("accounts.get")["response"]
     )
     client = Cloudflare(api_token=TOKEN, base_url=threaded_server.base_url)
     client.accounts.get(account_id=ACCOUNT_ID)
-    assert _cfaccounts_threads() == before + 1
+    assert threading.active_count() == before
     client.close()
     client.close()
-    assert client.closed and _cfaccounts_threads() == before
+    assert client.closed
+    with pytest.raises(ClientClosedError):
+        client.accounts.get(account_id=ACCOUNT_ID)
 
 
-def test_garbage_collected_client_leaks_no_thread_and_warns_nothing(
+def test_garbage_collected_client_leaks_nothing_and_warns_nothing(
     threaded_server: RecordingServer,
 ) -> None:
-    before = _cfaccounts_threads()
+    before = threading.active_count()
     threaded_server.reply_json(
         "GET", "/accounts/{account_id}", reference("accounts.get")["response"]
     )
@@ -158,7 +165,87 @@ def test_garbage_collected_client_leaks_no_thread_and_warns_nothing(
     client.accounts.get(account_id=ACCOUNT_ID)
     del client
     gc.collect()
-    assert _cfaccounts_threads() == before
+    assert threading.active_count() == before
+
+
+def _slow_and_fast(server: RecordingServer, slow_seconds: float) -> None:
+    def reply(request: Recorded) -> Reply:
+        account = request.path.rsplit("/", 1)[-1]
+        result = {"id": account, "name": "n", "type": "standard"}
+        return Reply(json=envelope(result), delay=slow_seconds if account == "slow" else 0.0)
+
+    server.add("GET", "/accounts/{account_id}", reply)
+
+
+def test_a_slow_call_in_one_thread_does_not_hold_back_the_others(
+    threaded_server: RecordingServer,
+) -> None:
+    # The thread driving the loop waits for a slow call; calls made meanwhile
+    # from other threads run on its loop and return as soon as they are done.
+    _slow_and_fast(threaded_server, slow_seconds=1.0)
+    finished: dict[str, float] = {}
+    with Cloudflare(api_token=TOKEN, base_url=threaded_server.base_url) as client:
+
+        def call(account_id: str) -> None:
+            client.accounts.get(account_id=account_id)
+            finished[account_id] = time.monotonic()
+
+        started = time.monotonic()
+        slow = threading.Thread(target=call, args=("slow",))
+        slow.start()
+        while not threaded_server.requests:
+            time.sleep(0.005)
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(call, [f"fast{i}" for i in range(12)]))
+        slow.join()
+    assert max(t for name, t in finished.items() if name != "slow") - started < 0.5
+    assert finished["slow"] - started >= 1.0
+
+
+def test_the_loop_is_handed_over_when_its_driver_leaves(
+    threaded_server: RecordingServer,
+) -> None:
+    # A slow call queued behind a fast driver: when the driver's call is
+    # done, the slow call's own thread takes the loop and finishes it.
+    _slow_and_fast(threaded_server, slow_seconds=0.3)
+    with Cloudflare(api_token=TOKEN, base_url=threaded_server.base_url) as client:
+        with ThreadPoolExecutor(8) as pool:
+            names = ["slow" if i % 4 == 0 else f"fast{i}" for i in range(40)]
+            results = list(pool.map(lambda n: client.accounts.get(account_id=n).id, names))
+        assert results == names
+        assert client.accounts.get(account_id="after").id == "after"
+
+
+def test_ctrl_c_cancels_the_call_and_the_client_stays_usable(
+    threaded_server: RecordingServer,
+) -> None:
+    _slow_and_fast(threaded_server, slow_seconds=1.5)
+    with Cloudflare(api_token=TOKEN, base_url=threaded_server.base_url) as client:
+        # As a real Ctrl-C: SIGINT to the main thread, which is waiting in the loop.
+        main = threading.main_thread().ident
+        assert main is not None
+        timer = threading.Timer(0.2, signal.pthread_kill, (main, signal.SIGINT))
+        timer.start()
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            client.accounts.get(account_id="slow")
+        assert time.monotonic() - started < 1
+        assert client.accounts.get(account_id="fast").id == "fast"
+
+
+def test_a_blocking_call_from_inside_its_own_loop_is_refused() -> None:
+    runner = LoopRunner()
+
+    async def inner() -> int:
+        return 1
+
+    async def outer() -> int:
+        return runner.run(inner())
+
+    with pytest.raises(RuntimeError, match="deadlock"):
+        runner.run(outer())
+    assert runner.run(inner()) == 1
+    runner.close()
 
 
 def test_sync_type_stub_is_up_to_date() -> None:
