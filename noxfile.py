@@ -1,4 +1,7 @@
-"""Project sessions: ``nox -s tests lint typecheck`` (``python -m pip install nox`` first)."""
+"""Project sessions: ``nox -s tests lint typecheck``, ``nox -s bench``.
+
+Install nox first: ``python -m pip install nox``.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +28,13 @@ def tests_lowest(session: nox.Session) -> None:
     """The suite on the lowest supported dependency versions."""
     session.install("-e", ".[test]", *LOWEST)
     session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """benchmarks/compare.py: CPU per call against raw aiohttp and the official SDK."""
+    session.install(".[bench]")
+    session.run("python", "benchmarks/compare.py", *session.posargs)
 
 
 @nox.session(python=PYTHON)

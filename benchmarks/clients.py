@@ -202,7 +202,10 @@ MEMORY_SIZES = (10_000, 100_000)
 
 
 async def _count(items: AsyncIterator[Any]) -> int:
-    return sum([1 async for _ in items])
+    count = 0  # not len([...]): a list of every item would be the memory measured
+    async for _ in items:
+        count += 1
+    return count
 
 
 def _async_step(workloads: AsyncWorkloads, workload: str) -> Callable[[int], Awaitable[int]]:

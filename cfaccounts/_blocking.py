@@ -74,27 +74,35 @@ class LoopRunner:
         if running is not None:
             with ThreadPoolExecutor(1, thread_name_prefix="cfaccounts-sync") as helper:
                 return helper.submit(self.run, coroutine).result()
-        call = _Call(coroutine)
+        call = None
         with self._lock:
             if self.loop.is_closed():
                 coroutine.close()
                 raise ClientClosedError(
                     "this client is closed; create a new one to make more calls"
                 )
-            must_wait = self._driven
-            if must_wait:
+            if self._driven:
+                call = _Call(coroutine)
                 self._sleeping[call] = None
                 self.loop.call_soon_threadsafe(self._start, call)
             else:
                 self._driven = True
-                self._start(call)
-        if must_wait and self._sleep(call) == "done":
-            return call.outcome.result()
+        if call is None:
+            task = self.loop.create_task(coroutine)
+        else:
+            if self._sleep(call) == "done":
+                return call.outcome.result()
+            if call.task is None:
+                # Handed over before its _start ran: that is next in the loop's queue.
+                self.loop.run_until_complete(asyncio.sleep(0))
+            if call.task is None:  # cancelled before it started
+                self._hand_over()
+                return call.outcome.result()
+            task = call.task
         try:
-            self._drive(call)
+            return self._drive(task)
         finally:
             self._hand_over()
-        return call.outcome.result()
 
     def _start(self, call: _Call[Any]) -> None:
         if call.outcome.cancelled():
@@ -128,23 +136,15 @@ class LoopRunner:
                 self._hand_over()
             raise
 
-    def _drive(self, call: _Call[Any]) -> None:
-        """Run the loop until ``call`` is done; every other pending call runs meanwhile."""
-        loop = self.loop
-        if call.task is None:
-            # Handed over before its _start ran: that is next in the loop's queue.
-            loop.run_until_complete(asyncio.sleep(0))
-        if call.task is None:  # cancelled before it started
-            return
+    def _drive(self, task: asyncio.Task[T]) -> T:
+        """Run the loop until ``task`` is done; every other pending call runs meanwhile."""
         try:
-            loop.run_until_complete(call.task)
+            return self.loop.run_until_complete(task)
         except KeyboardInterrupt:
-            call.task.cancel()
+            task.cancel()
             with contextlib.suppress(BaseException):
-                loop.run_until_complete(call.task)
+                self.loop.run_until_complete(task)
             raise
-        except BaseException:  # noqa: S110 - the outcome holds it, raised by run()
-            pass
 
     def _hand_over(self) -> None:
         """Give the loop to a sleeping caller whose call is pending, or to nobody."""

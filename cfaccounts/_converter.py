@@ -92,18 +92,25 @@ def _structure_token_value(value: Any, _: type) -> TokenValue:
 
 
 _FLAGS = (True, False, None)
-#: Every role repeats a read/write grant per area (13 per role, two roles a
-#: member), and there are only nine distinct grants: frozen, they are shared.
+#: Every role repeats a read/write grant per area (12 per role), and there
+#: are only nine distinct grants: frozen, they are shared.
 _GRANTS = {
     (read, write): PermissionGrant(read=read, write=write) for read in _FLAGS for write in _FLAGS
 }
 _GRANT_KEYS = frozenset({"read", "write"})
 
 
-def _permission_grant_hook(_: type) -> Callable[[Any, Any], PermissionGrant]:
-    structure_model = _model_structure_hook(PermissionGrant)
+def _is_permission_grant(type_: object) -> bool:
+    return type_ is PermissionGrant or type_ == PermissionGrant | None
 
-    def structure(value: Any, _: Any) -> PermissionGrant:
+
+def _permission_grant_hook(type_: Any) -> Callable[[Any, Any], PermissionGrant | None]:
+    structure_model = _model_structure_hook(PermissionGrant)
+    optional = type_ is not PermissionGrant
+
+    def structure(value: Any, _: Any) -> PermissionGrant | None:
+        if value is None and optional:
+            return None
         if type(value) is dict and value.keys() <= _GRANT_KEYS:
             read, write = value.get("read"), value.get("write")
             # By identity: 1 == True, but 1 is not a JSON boolean.
@@ -129,6 +136,9 @@ def _optional_structure_hook(optional: Any) -> Callable[[Any, Any], Any]:
     # cattrs looks up the inner type's hook on every call; per-field, per-item,
     # that lookup was the most expensive step of structuring a listing.
     inner = next(arg for arg in optional.__args__ if arg is not NoneType)
+    if inner is str:
+        # The commonest field by far: str(value) as cattrs does, but no call for a str.
+        return lambda value, _: value if value is None or type(value) is str else str(value)
     hook = converter.get_structure_hook(inner)
     return lambda value, _: None if value is None else hook(value, inner)
 
@@ -185,7 +195,7 @@ def _build_converter() -> cattrs.Converter:
     conv.register_structure_hook_func(_is_any, lambda value, _: value)
     conv.register_structure_hook_factory(_is_optional, _optional_structure_hook)
     conv.register_structure_hook_factory(_is_model, _model_structure_hook)
-    conv.register_structure_hook_factory(lambda cls: cls is PermissionGrant, _permission_grant_hook)
+    conv.register_structure_hook_factory(_is_permission_grant, _permission_grant_hook)
     conv.register_unstructure_hook(datetime, format_datetime)
     conv.register_unstructure_hook(date, format_datetime)
     conv.register_unstructure_hook_factory(_is_model, _model_unstructure_hook)

@@ -24,6 +24,8 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # escape or re-read the segment (/, \, %, controls, whitespace) is refused
 # rather than encoded, so no id can ever name another path.
 _FORBIDDEN_IN_ID = re.compile(r"[/\\%\s\x00-\x1f\x7f]|[^\x00-\x7f]")
+#: What every Cloudflare id looks like; such a segment needs no check and no quoting.
+_PLAIN_ID = re.compile(r"[0-9A-Za-z_~-][0-9A-Za-z._~-]*")
 
 
 def path_segment(name: str, value: object) -> str:
@@ -34,6 +36,8 @@ def path_segment(name: str, value: object) -> str:
         ValueError: ``value`` is empty, ``.``/``..``, or holds a character
             that could change the requested path.
     """
+    if type(value) is str and _PLAIN_ID.fullmatch(value):
+        return value
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str, got {type(value).__name__}")
     if not value:

@@ -97,7 +97,7 @@ class RequestBuilder:
             TypeError: an unknown option, or a value of the wrong type.
             ValueError: an empty or unsafe path id.
         """
-        unknown = options.keys() - _OPTION_NAMES
+        unknown = options.keys() - _OPTION_NAMES if options else None
         if unknown:
             raise TypeError(
                 f"{endpoint!r} got an unexpected keyword argument {sorted(unknown)[0]!r}"

@@ -129,7 +129,7 @@ def _summary(errors: list[ResponseInfo]) -> str:
 
 def _parse_envelope(body: bytes, redact: Callable[[str], str]) -> tuple[dict[str, Any] | None, str]:
     """The envelope in ``body``, or ``None`` and what is wrong with the body."""
-    if not body.strip():
+    if not body or body.isspace():
         return None, "body is empty"
     try:
         payload = json.loads(body)

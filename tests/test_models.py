@@ -7,7 +7,15 @@ from datetime import UTC, datetime
 import pytest
 
 from cfaccounts._converter import converter
-from cfaccounts.models import Account, AuditListResponse, ResultInfo, Token, TokenCreateResponse
+from cfaccounts.models import (
+    Account,
+    AuditListResponse,
+    PermissionGrant,
+    ResultInfo,
+    Role,
+    Token,
+    TokenCreateResponse,
+)
 
 
 def test_unknown_fields_are_kept_in_extra() -> None:
@@ -69,3 +77,26 @@ def test_token_secret_is_hidden_from_repr_but_usable() -> None:
     created = converter.structure({"id": "t", "value": "s3cr3t-value"}, TokenCreateResponse)
     assert created.value == "s3cr3t-value" and f"{created.value}" == "s3cr3t-value"
     assert "s3cr3t" not in repr(created)
+
+
+def _role(permissions: object) -> dict[str, object]:
+    return {"id": "r", "name": "Admin", "description": "d", "permissions": permissions}
+
+
+def test_permission_grants_structure_exactly() -> None:
+    role = converter.structure(
+        _role({"dns": {"read": True, "write": False}, "waf": {"read": True}, "ssl": None}),
+        Role,
+    )
+    assert role.permissions.dns == PermissionGrant(read=True, write=False)
+    assert role.permissions.waf == PermissionGrant(read=True, write=None)
+    assert role.permissions.ssl is None and role.permissions.billing is None
+    unknown = converter.structure(_role({"dns": {"read": True, "scope": "all"}}), Role)
+    assert unknown.permissions.dns is not None
+    assert unknown.permissions.dns.extra == {"scope": "all"}
+
+
+@pytest.mark.parametrize("grant", [{"read": 1}, {"write": "true"}, ["read"], "rw"])
+def test_permission_grants_that_are_not_booleans_are_refused(grant: object) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        converter.structure(_role({"dns": grant}), Role)
