@@ -31,12 +31,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from clients import SIZES
+
 HERE = Path(__file__).parent
 WORKLOADS = {
-    "get": "2,000 sequential members.get",
-    "get_64": "4,000 members.get, 64 in flight",
-    "paging": "2,500 members, 50 per page",
-    "cursor": "2,500 audit-log entries by cursor",
+    "get": "{:,} sequential members.get",
+    "get_64": "{:,} members.get, 64 in flight",
+    "paging": "{:,} members, 50 per page",
+    "cursor": "{:,} audit-log entries by cursor",
 }
 #: Each target: (workload, client, the client it is compared with, the largest ratio).
 TARGETS = [
@@ -153,8 +155,9 @@ def render(results: dict[str, Any], clients: list[str]) -> str:
         TITLES[c].rjust(20) for c in clients
     )
     lines = [header, "-" * len(header)]
-    for workload, title in WORKLOADS.items():
+    for workload, template in WORKLOADS.items():
         row = results["us_per_item"][workload]
+        title = template.format(max(int(SIZES[workload][0] * results["scale"]), 1))
         cells = []
         for client in clients:
             ratio = row[client] / row["raw"] if "raw" in row else None
