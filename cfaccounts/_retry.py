@@ -4,9 +4,10 @@
 - Never retried: any other status (409 above all), and a success response
   with a body that is not what the API documents.
 - Requests that are not idempotent (POST, PATCH, the token roll) are retried
-  only when they provably never reached the server: the connection was never
-  established. Anything else could create a second member or token, or roll
-  a secret twice.
+  only when they provably were not carried out: the connection was never
+  established, or the API refused them with a 429 (rate limited: refused
+  before anything is done). Anything else could create a second member or
+  token, or roll a secret twice.
 - Waits grow exponentially with full jitter (0.5 s base, 8 s cap). A
   ``Retry-After`` / ``retry-after-ms`` of up to 60 s is honoured; a longer one
   is not waited out but raised, so the caller decides.
@@ -45,7 +46,9 @@ class RetryPolicy:
         if attempt > self.max_retries:
             return None
         if isinstance(error, APIStatusError):
-            if not idempotent or error.status_code not in RETRYABLE_STATUSES:
+            if error.status_code not in RETRYABLE_STATUSES:
+                return None
+            if not idempotent and error.status_code != 429:
                 return None
             if error.retry_after is not None:
                 return error.retry_after if error.retry_after <= self.max_retry_after else None
