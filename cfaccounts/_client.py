@@ -118,7 +118,7 @@ class AsyncCloudflare:
                 default_query=dict(default_query or {}),
                 timeout=as_client_timeout(timeout),
             ),
-            transport=Transport(session),
+            transport=Transport(session, headers=headers),
             retry=RetryPolicy(max_retries=max_retries),
             credentials=self._credentials,
             limiter=rate_limit if isinstance(rate_limit, RateLimiter) else RateLimiter(rate_limit),

@@ -2,8 +2,10 @@
 
 The session is created lazily, inside the running event loop, reused for
 every request and closed once. A session passed in by the caller is used as
-is and never closed here. aiohttp's exceptions become cfaccounts ones, each
-marked with whether the request may have reached the server.
+is and never closed here. The client's own session carries the headers every
+request shares, so aiohttp does not merge them into each request again.
+aiohttp's exceptions become cfaccounts ones, each marked with whether the
+request may have reached the server.
 """
 
 from __future__ import annotations
@@ -20,10 +22,14 @@ from ._response import RawResponse
 class Transport:
     """Sends prepared requests over one :class:`aiohttp.ClientSession`."""
 
-    def __init__(self, session: aiohttp.ClientSession | None = None) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession | None = None, *, headers: Mapping[str, str]
+    ) -> None:
         self._session = session
         self._owns_session = session is None
         self._closed = False
+        #: Every request's headers, unless it adds its own (then it sends them all).
+        self._shared_headers = headers
 
     @property
     def closed(self) -> bool:
@@ -34,7 +40,7 @@ class Transport:
         if self._closed:
             raise ClientClosedError("this client is closed; create a new one to make more calls")
         if self._session is None:
-            self._session = aiohttp.ClientSession()
+            self._session = aiohttp.ClientSession(headers=self._shared_headers)
         return self._session
 
     async def send(
@@ -54,6 +60,8 @@ class Transport:
             ClientClosedError: the transport was closed.
         """
         session = self._get_session()
+        if self._owns_session and headers is self._shared_headers:
+            headers = {}
         try:
             # Redirects are not followed: X-Auth-Key would go wherever they point.
             async with session.request(
