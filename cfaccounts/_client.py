@@ -64,7 +64,9 @@ class AsyncCloudflare:
         max_concurrency: requests in flight at once, at most.
         session: an :class:`aiohttp.ClientSession` to use; it stays the
             caller's to close. Without one, the client creates its own on
-            first use and closes it in :meth:`close`.
+            first use and closes it in :meth:`close`. aiohttp's own silent
+            resend of a PUT or DELETE after a dropped connection is turned
+            off on it: it would roll a token twice.
 
     Raises:
         CredentialsError: credentials are missing, incomplete or ambiguous

@@ -6,6 +6,11 @@ is and never closed here. The client's own session carries the headers every
 request shares, so aiohttp does not merge them into each request again.
 aiohttp's exceptions become cfaccounts ones, each marked with whether the
 request may have reached the server.
+
+aiohttp resends a GET, PUT or DELETE once, silently, when the connection
+drops before the response: that would roll a token twice (a PUT that is not
+idempotent) and hide attempts from the retry policy, which alone decides
+what is sent again. It is turned off on every session used here.
 """
 
 from __future__ import annotations
@@ -19,12 +24,21 @@ from ._exceptions import APIConnectionError, APITimeoutError, ClientClosedError
 from ._response import RawResponse
 
 
+def _no_silent_resend(session: aiohttp.ClientSession) -> aiohttp.ClientSession:
+    # A private switch (aiohttp >= 3.11, also used by aiohttp.test_utils);
+    # tests/test_fault_matrix.py fails if a token roll is ever sent twice.
+    session._retry_connection = False
+    return session
+
+
 class Transport:
     """Sends prepared requests over one :class:`aiohttp.ClientSession`."""
 
     def __init__(
         self, session: aiohttp.ClientSession | None = None, *, headers: Mapping[str, str]
     ) -> None:
+        if session is not None:
+            _no_silent_resend(session)
         self._session = session
         self._owns_session = session is None
         self._closed = False
@@ -40,7 +54,7 @@ class Transport:
         if self._closed:
             raise ClientClosedError("this client is closed; create a new one to make more calls")
         if self._session is None:
-            self._session = aiohttp.ClientSession(headers=self._shared_headers)
+            self._session = _no_silent_resend(aiohttp.ClientSession(headers=self._shared_headers))
         return self._session
 
     async def send(

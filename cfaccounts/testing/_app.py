@@ -153,6 +153,11 @@ class Counters:
     #: Responses sent per HTTP status; dropped connections count under 0.
     responses: Counter[int] = attrs.field(factory=Counter)
 
+    @property
+    def in_flight(self) -> int:
+        """Requests received and not answered yet (a latency fault still sleeping, say)."""
+        return sum(self.received.values()) - sum(self.responses.values())
+
 
 class SandboxApp:
     """Builds the :class:`aiohttp.web.Application` that serves a :class:`Store`."""
@@ -186,6 +191,9 @@ class SandboxApp:
                 response = await self._serve(request, route, ray)
             except SandboxError as error:
                 response = _error_response(error)
+            except ConnectionError:  # the client went away: nothing to answer
+                self.counters.responses[0] += 1
+                raise
             return self._sent(request, response, ray)
 
         return handle
@@ -242,6 +250,8 @@ class SandboxApp:
     ) -> web.StreamResponse | None:
         """The response for a fault that stops the request before it is carried out."""
         if fault.kind == "latency":
+            # The request has arrived whole; it is the answer that is slow.
+            await request.read()
             await asyncio.sleep(fault.seconds)
             return None
         if fault.kind == "status":
@@ -253,6 +263,10 @@ class SandboxApp:
                 )
             error = SandboxError(fault.status, fault.code, fault.message)
             return _error_response(error, headers)
+        if fault.kind == "body":
+            response = web.Response(status=fault.status, body=fault.content)
+            response.content_type = fault.content_type
+            return response
         if fault.kind == "unsuccessful":
             return _json_response(200, failure([{"code": fault.code, "message": fault.message}]))
         if fault.kind == "disconnect" and fault.point == "before_read":

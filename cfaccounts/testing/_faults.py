@@ -13,7 +13,7 @@ from typing import Literal
 
 import attrs
 
-FaultKind = Literal["status", "unsuccessful", "latency", "disconnect", "truncated"]
+FaultKind = Literal["status", "body", "unsuccessful", "latency", "disconnect", "truncated"]
 DisconnectPoint = Literal["before_read", "after_read", "mid_body"]
 
 _HTML_PAGE = (
@@ -34,6 +34,8 @@ class Fault:
     point: DisconnectPoint = "before_read"
     code: int = 0
     message: str = ""
+    content: bytes = b""
+    content_type: str = "application/json"
 
     @classmethod
     def error(
@@ -59,6 +61,15 @@ class Fault:
             code=code if code is not None else 10000 + status,
             message=message or f"Injected {status} error",
         )
+
+    @classmethod
+    def body(cls, status: int, content: bytes, *, content_type: str = "application/json") -> Fault:
+        """Answer ``status`` with exactly ``content``, without doing anything.
+
+        For what no well-behaved edge sends: an empty body, plain text, an
+        error status whose JSON has no ``errors``, an HTML page with 200.
+        """
+        return cls("body", status=status, content=content, content_type=content_type)
 
     @classmethod
     def rate_limited(cls, retry_after: int | None = 1) -> Fault:
