@@ -117,7 +117,11 @@ class Core:
                     finally:
                         self.limiter.release()
                 envelope = decode_response(
-                    response, method=request.method, url=url, redact=self.credentials.redact
+                    response,
+                    method=request.method,
+                    url=url,
+                    redact=self.credentials.redact,
+                    carries_secret=request.carries_secret,
                 )
             except APIError as error:
                 delay = self.retry.delay_before_retry(

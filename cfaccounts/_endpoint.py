@@ -62,10 +62,13 @@ class Endpoint(Generic[T]):
         idempotent: whether repeating a request that reached the server is
             harmless; defaults to ``True`` for GET, PUT and DELETE. The
             token roll is a PUT that is not.
+        carries_secret: a successful answer holds a token secret, so a
+            malformed one is never quoted in an error.
     """
 
     __slots__ = (
         "_structure",
+        "carries_secret",
         "idempotent",
         "method",
         "path",
@@ -75,9 +78,16 @@ class Endpoint(Generic[T]):
     )
 
     def __init__(
-        self, method: str, path: str, returns: type[T], *, idempotent: bool | None = None
+        self,
+        method: str,
+        path: str,
+        returns: type[T],
+        *,
+        idempotent: bool | None = None,
+        carries_secret: bool = False,
     ) -> None:
         self.method = method
+        self.carries_secret = carries_secret
         self.path = path
         self.returns = returns
         self.idempotent = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent

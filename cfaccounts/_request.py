@@ -56,6 +56,7 @@ class Request:
     body: bytes | None
     timeout: aiohttp.ClientTimeout
     idempotent: bool
+    carries_secret: bool
     #: The full URL, query included.
     url: URL = attrs.field(init=False, eq=False)
 
@@ -137,4 +138,5 @@ class RequestBuilder:
             body=payload,
             timeout=self.timeout if timeout is None else as_client_timeout(timeout),
             idempotent=endpoint.idempotent,
+            carries_secret=endpoint.carries_secret,
         )

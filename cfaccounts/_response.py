@@ -101,7 +101,8 @@ def retry_after(headers: Mapping[str, str], now: float | None = None) -> float |
     return max(when - (time.time() if now is None else now), 0.0)
 
 
-def _response_infos(items: Any) -> list[ResponseInfo]:
+def _response_infos(items: Any, redact: Callable[[str], str]) -> list[ResponseInfo]:
+    # Redacted too: an API that echoes a credential back must not leak it here.
     if not isinstance(items, list):
         return []
     infos = []
@@ -111,13 +112,13 @@ def _response_infos(items: Any) -> list[ResponseInfo]:
             infos.append(
                 ResponseInfo(
                     code=code if isinstance(code, int) and not isinstance(code, bool) else None,
-                    message=str(item.get("message", "")),
+                    message=redact(str(item.get("message", ""))),
                     documentation_url=item.get("documentation_url"),
                     source=item.get("source"),
                 )
             )
         else:
-            infos.append(ResponseInfo(message=str(item)))
+            infos.append(ResponseInfo(message=redact(str(item))))
     return infos
 
 
@@ -127,23 +128,36 @@ def _summary(errors: list[ResponseInfo]) -> str:
     return text + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")
 
 
-def _parse_envelope(body: bytes, redact: Callable[[str], str]) -> tuple[dict[str, Any] | None, str]:
+def _parse_envelope(
+    body: bytes, quote: Callable[[bytes], str] | None
+) -> tuple[dict[str, Any] | None, str]:
     """The envelope in ``body``, or ``None`` and what is wrong with the body."""
     if not body or body.isspace():
         return None, "body is empty"
     try:
         payload = json.loads(body)
     except ValueError:
-        return None, f"body is not JSON: {snippet(body, redact)!r}"
-    if not isinstance(payload, dict) or not ("success" in payload or "result" in payload):
-        return None, f"body is not a Cloudflare envelope: {snippet(body, redact)!r}"
-    return payload, ""
+        problem = "body is not JSON"
+    else:
+        if isinstance(payload, dict) and ("success" in payload or "result" in payload):
+            return payload, ""
+        problem = "body is not a Cloudflare envelope"
+    excerpt = f": {quote(body)!r}" if quote else " (not quoted: it may hold a token secret)"
+    return None, problem + excerpt
 
 
 def decode_response(
-    response: RawResponse, *, method: str, url: object, redact: Callable[[str], str]
+    response: RawResponse,
+    *,
+    method: str,
+    url: object,
+    redact: Callable[[str], str],
+    carries_secret: bool = False,
 ) -> Envelope:
     """Unwrap ``response``'s envelope, or raise the exception it amounts to.
+
+    ``carries_secret``: a successful answer holds a token secret (token
+    create, token roll), so a malformed one is never quoted in the error.
 
     Raises:
         APIStatusError: (a subclass per status) an error status or ``success: false``.
@@ -151,7 +165,10 @@ def decode_response(
     """
     status = response.status
     ray_id = response.headers.get("cf-ray")
-    envelope, problem = _parse_envelope(response.body, redact)
+    withhold = carries_secret and 200 <= status < 300
+    envelope, problem = _parse_envelope(
+        response.body, None if withhold else lambda body: snippet(body, redact)
+    )
     if 200 <= status < 300:
         if envelope is None:
             raise APIResponseValidationError(
@@ -164,7 +181,7 @@ def decode_response(
         if envelope.get("success") is not False:
             return Envelope(envelope.get("result"), envelope.get("result_info"), status, ray_id)
 
-    errors = _response_infos(envelope.get("errors")) if envelope else []
+    errors = _response_infos(envelope.get("errors"), redact) if envelope else []
     if errors:
         detail = _summary(errors)
     elif envelope is not None:
@@ -178,7 +195,7 @@ def decode_response(
         url=str(url),
         status_code=status,
         errors=errors,
-        messages=_response_infos(envelope.get("messages")) if envelope else [],
+        messages=_response_infos(envelope.get("messages"), redact) if envelope else [],
         ray_id=ray_id,
         retry_after=retry_after(response.headers),
     )

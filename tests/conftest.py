@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ import aioresponses.core as aioresponses_core
 import pytest
 from aioresponses import aioresponses
 
-from cfaccounts import AsyncCloudflare
+from cfaccounts import AsyncCloudflare, CloudflareError
+from cfaccounts._logging import logger
 
 from .server import RecordingServer
 
@@ -30,6 +32,10 @@ EXAMPLES: list[dict[str, Any]] = json.loads(
 def reference(call: str) -> dict[str, Any]:
     """The reference's entry for ``call`` (``accounts.members.get``)."""
     return next(entry for entry in EXAMPLES if entry["call"] == call)
+
+
+#: The token value the reference's roll example returns: a secret too.
+ROLLED: str = reference("accounts.tokens.value.update")["response"]["result"]
 
 
 def _patch_aioresponses_for_aiohttp_314() -> None:
@@ -65,6 +71,63 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "CLOUDFLARE_LOG",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+class SecretsGuard:
+    """Every secret a test used, checked against everything it let out."""
+
+    def __init__(self, secrets: set[str]) -> None:
+        self.secrets = secrets
+        self.errors: list[BaseException] = []
+        self.records: list[logging.LogRecord] = []
+
+    def watch(self, secret: str) -> None:
+        """Also check for ``secret`` (a token value a test rolled, say)."""
+        self.secrets.add(secret)
+
+    def leaks(self) -> list[str]:
+        texts = [record.getMessage() for record in self.records]
+        texts += [record.exc_text or "" for record in self.records]
+        for error in self.errors:
+            texts += [str(error), repr(error), repr(vars(error))]
+        return [text for text in texts for secret in self.secrets if secret in text]
+
+
+class _Recorder(logging.Handler):
+    def __init__(self, records: list[logging.LogRecord]) -> None:
+        super().__init__(logging.DEBUG)
+        self.records = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def secrets_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretsGuard]:
+    """Runs every test with debug logging on, then fails it if a secret got out.
+
+    Checked: every ``cfaccounts`` log record and every cfaccounts exception
+    created during the test (its str, repr and attributes). Warnings need no
+    check: the suite turns every one into an error.
+    """
+    guard = SecretsGuard({TOKEN, API_KEY, ROLLED})
+    created = CloudflareError.__init__
+
+    def recording_init(self: CloudflareError, *args: Any, **kwargs: Any) -> None:
+        created(self, *args, **kwargs)
+        guard.errors.append(self)
+
+    monkeypatch.setattr(CloudflareError, "__init__", recording_init)
+    handler = _Recorder(guard.records)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield guard
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert not guard.leaks(), "a secret appeared in a log record or an exception"
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ from cfaccounts._endpoint import Endpoint
 from cfaccounts.models import Member
 from cfaccounts.testing import Fault, Sandbox
 
+from .conftest import TOKEN, SecretsGuard
 from .server import RecordingServer, Reply
 
 TIMEOUT = 0.25
@@ -258,10 +259,18 @@ async def _nothing() -> None:
     pass
 
 
-async def run_case(fault_name: str, kind_name: str) -> Observed:
-    """Run one cell of the matrix and say what happened."""
+async def run_case(
+    fault_name: str, kind_name: str, watch: Callable[[str], None] = lambda _: None
+) -> Observed:
+    """Run one cell of the matrix and say what happened.
+
+    The client uses the suite's sentinel token; ``watch`` is given every
+    token secret the sandbox holds afterwards, rolled ones included.
+    """
     case, kind = FAULTS[fault_name], CALL_KINDS[kind_name]
-    sandbox = Sandbox(seed="faults", accounts=1, members_per_account=30, tokens_per_account=2)
+    sandbox = Sandbox(
+        seed="faults", accounts=1, members_per_account=30, tokens_per_account=2, api_token=TOKEN
+    )
     await sandbox.start()
     setup = await _setup(sandbox)
     client = sandbox.client(timeout=TIMEOUT, max_retries=MAX_RETRIES, rate_limit=None)
@@ -293,6 +302,8 @@ async def run_case(fault_name: str, kind_name: str) -> Observed:
         await client.close()
         await _settled(sandbox)
         await sandbox.close()
+        for secret in sandbox.store.token_by_secret:
+            watch(secret)
     applied = None if kind.idempotent else _writes(sandbox, setup, kind) - writes_before
     return Observed(outcome, applied, seconds)
 
@@ -300,8 +311,8 @@ async def run_case(fault_name: str, kind_name: str) -> Observed:
 @pytest.mark.usefixtures("waits")
 @pytest.mark.parametrize("kind_name", list(CALL_KINDS))
 @pytest.mark.parametrize("fault_name", list(FAULTS))
-async def test_fault_matrix(fault_name: str, kind_name: str) -> None:
-    observed = await run_case(fault_name, kind_name)
+async def test_fault_matrix(fault_name: str, kind_name: str, secrets_guard: SecretsGuard) -> None:
+    observed = await run_case(fault_name, kind_name, secrets_guard.watch)
     assert observed.outcome == expected(fault_name, kind_name)
     if observed.applied is not None:
         assert observed.applied == FAULTS[fault_name].applied

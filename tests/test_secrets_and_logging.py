@@ -6,13 +6,11 @@ import logging
 
 import pytest
 
-from cfaccounts import APIStatusError, AsyncCloudflare
+from cfaccounts import APIResponseValidationError, APIStatusError, AsyncCloudflare
 from cfaccounts._logging import configure_from_env, logger
 
-from .conftest import ACCOUNT_ID, API_KEY, EMAIL, TOKEN, reference
+from .conftest import ACCOUNT_ID, API_KEY, EMAIL, ROLLED, TOKEN, reference
 from .server import RecordingServer, Reply
-
-ROLLED = reference("accounts.tokens.value.update")["response"]["result"]
 
 
 async def test_logs_name_method_url_status_ray_and_retries_never_secrets(
@@ -70,3 +68,22 @@ def test_cloudflare_log_env_turns_logging_on(monkeypatch: pytest.MonkeyPatch) ->
     configure_from_env()
     assert logger.level == logging.INFO
     assert len(logger.handlers) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"success": true, "result": "SENTINEL-rolled-value-000111222333', b"SENTINEL-rolled-value"],
+    ids=["truncated", "not-json"],
+)
+async def test_a_malformed_answer_that_holds_a_secret_is_not_quoted(
+    body: bytes, server: RecordingServer
+) -> None:
+    server.add("PUT", "/accounts/{account_id}/tokens/{token_id}/value", Reply(body=body))
+    server.add("GET", "/accounts/{account_id}", Reply(body=body))
+    async with AsyncCloudflare(api_token=TOKEN, base_url=server.base_url) as client:
+        with pytest.raises(APIResponseValidationError, match="not quoted") as withheld:
+            await client.accounts.tokens.value.update("t1", account_id=ACCOUNT_ID, body={})
+        assert "SENTINEL" not in str(withheld.value) + repr(vars(withheld.value))
+        # Any other call's malformed body is quoted, which helps debugging.
+        with pytest.raises(APIResponseValidationError, match="SENTINEL-rolled-value"):
+            await client.accounts.get(account_id=ACCOUNT_ID)

@@ -27,7 +27,7 @@ _PATH = "/accounts/{account_id}/tokens"
 _ONE = _PATH + "/{token_id}"
 _LIST = Endpoint("GET", _PATH, Token)
 _GET = Endpoint("GET", _ONE, Token)
-_CREATE = Endpoint("POST", _PATH, TokenCreateResponse)
+_CREATE = Endpoint("POST", _PATH, TokenCreateResponse, carries_secret=True)
 _UPDATE = Endpoint("PUT", _ONE, Token)
 _DELETE = Endpoint("DELETE", _ONE, TokenDeleteResponse)
 _VERIFY = Endpoint("GET", _PATH + "/verify", TokenVerifyResponse)
@@ -35,7 +35,7 @@ _PERMISSION_GROUPS = _PATH + "/permission_groups"
 _LIST_PERMISSION_GROUPS = Endpoint("GET", _PERMISSION_GROUPS, PermissionGroupListResponse)
 _GET_PERMISSION_GROUPS = Endpoint("GET", _PERMISSION_GROUPS, PermissionGroupGetResponse)
 # A PUT, but rolling twice would leave the caller with a dead secret.
-_ROLL = Endpoint("PUT", _ONE + "/value", TokenValue, idempotent=False)
+_ROLL = Endpoint("PUT", _ONE + "/value", TokenValue, idempotent=False, carries_secret=True)
 
 
 class PermissionGroupsResource(Resource):
