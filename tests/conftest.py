@@ -4,7 +4,7 @@ import asyncio
 import inspect
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,33 +73,50 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+async def eventually(condition: Callable[[], bool], seconds: float = 3.0) -> None:
+    """Wait until ``condition()`` holds (checked every 10 ms), or fail after ``seconds``."""
+    for _ in range(int(seconds * 100)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"still not true after {seconds} s: {condition}")
+
+
 class SecretsGuard:
     """Every secret a test used, checked against everything it let out."""
 
     def __init__(self, secrets: set[str]) -> None:
         self.secrets = secrets
         self.errors: list[BaseException] = []
-        self.records: list[logging.LogRecord] = []
+        self.leaked: list[str] = []
 
     def watch(self, secret: str) -> None:
         """Also check for ``secret`` (a token value a test rolled, say)."""
         self.secrets.add(secret)
 
-    def leaks(self) -> list[str]:
-        texts = [record.getMessage() for record in self.records]
-        texts += [record.exc_text or "" for record in self.records]
+    def check(self, text: str) -> None:
+        if any(secret in text for secret in self.secrets):
+            self.leaked.append(text)
+
+    def check_errors(self) -> None:
+        """Check the exceptions created so far, and let them go (long tests call this)."""
         for error in self.errors:
-            texts += [str(error), repr(error), repr(vars(error))]
-        return [text for text in texts for secret in self.secrets if secret in text]
+            for text in (str(error), repr(error), repr(vars(error))):
+                self.check(text)
+        self.errors.clear()
 
 
-class _Recorder(logging.Handler):
-    def __init__(self, records: list[logging.LogRecord]) -> None:
+class _Checker(logging.Handler):
+    """Checks each log record as it is emitted (keeping none: long runs stay flat)."""
+
+    def __init__(self, guard: SecretsGuard) -> None:
         super().__init__(logging.DEBUG)
-        self.records = records
+        self.guard = guard
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+        self.guard.check(record.getMessage())
+        if record.exc_info:
+            self.guard.check(logging.Formatter().formatException(record.exc_info))
 
 
 @pytest.fixture(autouse=True)
@@ -118,7 +135,7 @@ def secrets_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretsGuard]:
         guard.errors.append(self)
 
     monkeypatch.setattr(CloudflareError, "__init__", recording_init)
-    handler = _Recorder(guard.records)
+    handler = _Checker(guard)
     level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
@@ -127,7 +144,8 @@ def secrets_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretsGuard]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
-    assert not guard.leaks(), "a secret appeared in a log record or an exception"
+    guard.check_errors()
+    assert not guard.leaked, "a secret appeared in a log record or an exception"
 
 
 @pytest.fixture

@@ -131,7 +131,7 @@ class FaultRule:
 
 @attrs.define
 class FaultScript:
-    """The rules in force, in the order they were added."""
+    """The rules still in force, in the order they were added."""
 
     rules: list[FaultRule] = attrs.field(factory=list)
 
@@ -140,9 +140,15 @@ class FaultScript:
         return rule
 
     def take(self, route: str, account_id: str | None) -> Fault | None:
-        """The fault for this request, if any; counts the hit."""
-        for rule in self.rules:
+        """The fault for this request, if any; counts the hit.
+
+        A rule that has struck its ``times`` leaves :attr:`rules` (its
+        ``hits`` stay readable on the rule ``inject`` returned).
+        """
+        for position, rule in enumerate(self.rules):
             if rule.matches(route, account_id):
                 rule.hits += 1
+                if rule.times is not None and rule.hits >= rule.times:
+                    del self.rules[position]
                 return rule.fault
         return None
