@@ -3,8 +3,9 @@
 Query strings follow Cloudflare's conventions: nested objects are joined
 with dots and lists repeat their key (``id={"not": ["a", "b"]}`` →
 ``id.not=a&id.not=b``), booleans are ``true``/``false``, whole floats are
-integers (``page=2``), dates and datetimes are ISO 8601 / RFC 3339 with naive
-datetimes taken as UTC. ``None`` means "not given" and is never sent.
+integers (``page=2``), dates and datetimes are ISO 8601 / RFC 3339 in UTC
+(the API methods refuse naive datetimes; in ``extra_query`` and ``extra_body``
+they are taken as UTC). ``None`` means "not given" and is never sent.
 """
 
 from __future__ import annotations

@@ -113,7 +113,7 @@ class SyncResource:
 
     def _blocking(self, method: Callable[..., Any]) -> Callable[..., Any]:
         runner = self._runner
-        if inspect.iscoroutinefunction(method):
+        if inspect.iscoroutinefunction(inspect.unwrap(method)):
 
             def call(*args: Any, **kwargs: Any) -> Any:
                 return runner.run(method(*args, **kwargs))

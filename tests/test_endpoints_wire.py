@@ -280,7 +280,7 @@ async def test_tokens_create_with_condition_and_datetimes(
         policies=[POLICY],  # type: ignore[list-item]
         condition={"request_ip": {"in_": ["10.0.0.0/8"], "not_in": ["10.1.0.0/16"]}},
         expires_on=datetime(2030, 1, 1, 2, 0, tzinfo=timezone(timedelta(hours=2))),
-        not_before=datetime(2029, 1, 1),
+        not_before=datetime(2029, 1, 1, tzinfo=UTC),
     )
     request = only(server)
     assert (request.method, request.path) == ("POST", f"{ACCOUNTS}/tokens")
@@ -383,7 +383,7 @@ async def test_audit_list_encodes_every_filter(
     page = await local.accounts.logs.audit.list(
         account_id=ACCOUNT_ID,
         before=date(2024, 10, 31),
-        since=datetime(2024, 10, 30, 12, 0),
+        since=datetime(2024, 10, 30, 12, 0, tzinfo=UTC),
         id={"not": ["a", "b"]},
         account_name={"not_": ["Acme"]},
         action_result={"not": ["failure"]},
