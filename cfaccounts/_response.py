@@ -138,6 +138,8 @@ def _parse_envelope(
         payload = json.loads(body)
     except ValueError:
         problem = "body is not JSON"
+    except RecursionError:
+        problem = "body is JSON nested too deeply to decode"
     else:
         if isinstance(payload, dict) and ("success" in payload or "result" in payload):
             return payload, ""
