@@ -70,8 +70,10 @@ def start_server() -> tuple[subprocess.Popen[str], str]:
 def run_worker(client: str, workload: str, base_url: str, scale: float) -> dict[str, Any]:
     command = [sys.executable, str(HERE / "clients.py"), client, workload, base_url]
     output = subprocess.run(
-        [*command, "--scale", str(scale)], capture_output=True, text=True, check=True
+        [*command, "--scale", str(scale)], capture_output=True, text=True, check=False
     )
+    if output.returncode != 0:
+        raise RuntimeError(f"{client} {workload} failed:\n{output.stderr}")
     result: dict[str, Any] = json.loads(output.stdout)
     return result
 

@@ -116,9 +116,40 @@ IntNotFilter = TypedDict("IntNotFilter", {"not": Sequence[int], "not_": Sequence
 """An audit-log filter on numbers (``raw_status_code``)."""
 
 ManagedByInput = ManagedByParam | ManagedBy
+"""A ``managed_by`` argument: a dict, or the model read from the API."""
 SettingsInput = SettingsParam | Settings
+"""A ``settings`` argument: a dict, or the model read from the API."""
 MemberPolicyInput = MemberPolicyParam | Policy
+"""One of a member's ``policies``: a dict, or the model read from the API."""
 RoleInput = RoleParam | Role
+"""A role to give a member: a dict with its ``id``, or the model read from the API."""
 RatePlanInput = RatePlanParam | RatePlan
+"""A ``rate_plan`` argument: a dict, or the model read from the API."""
 TokenPolicyInput = TokenPolicyParam | TokenPolicy
+"""One of a token's ``policies``: a dict, or the model read from the API."""
 ConditionInput = ConditionParam | Condition
+"""A token's ``condition``: a dict, or the model read from the API."""
+
+__all__ = [
+    "ConditionInput",
+    "ConditionParam",
+    "IDParam",
+    "IntNotFilter",
+    "ManagedByInput",
+    "ManagedByParam",
+    "MemberPolicyInput",
+    "MemberPolicyParam",
+    "NotFilter",
+    "PermissionGrantParam",
+    "PermissionGroupParam",
+    "RatePlanInput",
+    "RatePlanParam",
+    "RequestIPParam",
+    "RoleInput",
+    "RoleParam",
+    "SettingsInput",
+    "SettingsParam",
+    "TenantUnitParam",
+    "TokenPolicyInput",
+    "TokenPolicyParam",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -100,3 +101,17 @@ def test_permission_grants_structure_exactly() -> None:
 def test_permission_grants_that_are_not_booleans_are_refused(grant: object) -> None:
     with pytest.raises((TypeError, ValueError)):
         converter.structure(_role({"dns": grant}), Role)
+
+
+def test_to_dict_gives_the_wire_data_back() -> None:
+    data = {
+        "id": "t",
+        "name": "ci",
+        "condition": {"request_ip": {"in": ["10.0.0.0/8"]}},
+        "expires_on": "2030-01-01T00:00:00Z",
+        "brand_new_field": {"x": 1},
+    }
+    token = converter.structure(data, Token)
+    assert token.to_dict() == data
+    assert json.loads(token.to_json()) == data
+    assert converter.structure(token.to_dict(), Token) == token

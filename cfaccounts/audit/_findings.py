@@ -7,10 +7,12 @@ from typing import Literal
 import attrs
 
 Severity = Literal["low", "medium", "high"]
+"""How much a finding matters."""
 SubjectKind = Literal["member", "token"]
+"""What a finding is about."""
 
-#: Severities from least to most severe.
 SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high")
+"""Severities from least to most severe."""
 
 
 def at_least(severity: Severity, threshold: Severity) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -20,3 +21,18 @@ class Model:
     """
 
     extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, eq=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """This model as the API's JSON data: wire names, unknown fields kept, unset ones left out.
+
+        Datetimes become RFC 3339 strings. A token secret is included as the
+        plain string it is.
+        """
+        from .._converter import converter  # noqa: PLC0415 - it is built from the models
+
+        data: dict[str, Any] = converter.unstructure(self)
+        return {**self.extra, **data}
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """:meth:`to_dict`, as a JSON string."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)

@@ -10,6 +10,7 @@ import attrs
 from ._base import Model
 
 AccountType = Literal["standard", "enterprise"]
+"""An account's type."""
 
 
 @attrs.frozen(kw_only=True)

@@ -11,6 +11,7 @@ from .permissions import Meta, PermissionGroup
 from .roles import Role
 
 MemberStatus = Literal["accepted", "pending"]
+"""Whether a member accepted the invitation."""
 PolicyAccess = Literal["allow", "deny"]
 
 

@@ -44,4 +44,6 @@ class PermissionGroupListResponse(Model):
 
 
 PermissionGroupGetResponseItem = PermissionGroupListResponse
+"""One permission group, as ``permission_groups.get`` returns it."""
 PermissionGroupGetResponse = list[PermissionGroupGetResponseItem]
+"""What ``permission_groups.get`` returns: the matching permission groups."""

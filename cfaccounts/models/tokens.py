@@ -11,6 +11,7 @@ from ._base import Model
 from .permissions import PermissionGroup
 
 TokenStatus = Literal["active", "disabled", "expired"]
+"""A token's status."""
 PolicyEffect = Literal["allow", "deny"]
 #: A policy's resources: ``{"com.cloudflare.api.account.<id>": "*"}`` or nested maps.
 Resources = dict[str, str | dict[str, str]]

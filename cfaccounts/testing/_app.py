@@ -52,7 +52,6 @@ _MEMBER = _ACCOUNT + "/members/{member_id}"
 _SUBSCRIPTION = _ACCOUNT + "/subscriptions/{subscription_identifier}"
 _TOKEN = _ACCOUNT + "/tokens/{token_id}"
 
-#: Every endpoint; fixed paths come before the parametrized ones they overlap.
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/accounts", Store.list_accounts),
     Route(
@@ -117,6 +116,7 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", _TOKEN + "/value", Store.roll_token, ("update", "Roll Token", "tokens", "token")),
     Route("GET", _ACCOUNT + "/logs/audit", Store.list_audit_logs),
 )
+"""Every endpoint the sandbox serves; fixed paths come before the parametrized ones they overlap."""
 
 _JSON_TYPE = "application/json"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})

@@ -40,7 +40,8 @@ class Sandbox:
             300 s by default; ``RateLimit(1200, per=3)`` for fast tests;
             ``None`` for no limit.
         api_token: the token it answers to (random if not given).
-        api_email, api_key: an email and global API key it also answers to.
+        api_email: the email of a global API key it also answers to.
+        api_key: that global API key (give both or neither).
         port: the port to listen on; 0 picks a free one.
         now: the moment seed data is dated from (default: now).
 
