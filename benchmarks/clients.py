@@ -45,6 +45,18 @@ def listing_account(length: int) -> str:
     return f"acct{length}"
 
 
+def list_members(client: Any, length: int) -> Any:
+    """The members listing, through any client with the reference's names."""
+    return client.accounts.members.list(account_id=listing_account(length), per_page=PER_PAGE)
+
+
+def list_audit_entries(client: Any, length: int) -> Any:
+    """The audit-log listing, through any client with the reference's names."""
+    return client.accounts.logs.audit.list(
+        account_id=listing_account(length), limit=AUDIT_LIMIT, before=BEFORE, since=SINCE
+    )
+
+
 class AsyncWorkloads:
     """The workloads over an async client with the reference's call names."""
 
@@ -69,16 +81,10 @@ class AsyncWorkloads:
         return count
 
     def members(self, length: int) -> AsyncIterator[Any]:
-        return aiter(
-            self.client.accounts.members.list(account_id=listing_account(length), per_page=PER_PAGE)
-        )
+        return aiter(list_members(self.client, length))
 
     def audit_entries(self, length: int) -> AsyncIterator[Any]:
-        return aiter(
-            self.client.accounts.logs.audit.list(
-                account_id=listing_account(length), limit=AUDIT_LIMIT, before=BEFORE, since=SINCE
-            )
-        )
+        return aiter(list_audit_entries(self.client, length))
 
     async def close(self) -> None:
         await self.client.close()
@@ -158,16 +164,10 @@ class SyncWorkloads:
         return count
 
     def members(self, length: int) -> Iterator[Any]:
-        return iter(
-            self.client.accounts.members.list(account_id=listing_account(length), per_page=PER_PAGE)
-        )
+        return iter(list_members(self.client, length))
 
     def audit_entries(self, length: int) -> Iterator[Any]:
-        return iter(
-            self.client.accounts.logs.audit.list(
-                account_id=listing_account(length), limit=AUDIT_LIMIT, before=BEFORE, since=SINCE
-            )
-        )
+        return iter(list_audit_entries(self.client, length))
 
     def close(self) -> None:
         self.client.close()

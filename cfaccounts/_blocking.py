@@ -87,20 +87,17 @@ class LoopRunner:
                 self.loop.call_soon_threadsafe(self._start, call)
             else:
                 self._driven = True
-        if call is None:
-            task = self.loop.create_task(coroutine)
-        else:
-            if self._sleep(call) == "done":
-                return call.outcome.result()
+        if call is not None and self._sleep(call) == "done":
+            return call.outcome.result()
+        try:  # this thread drives the loop now, and hands it over whatever happens
+            if call is None:
+                return self._drive(self.loop.create_task(coroutine))
             if call.task is None:
                 # Handed over before its _start ran: that is next in the loop's queue.
                 self.loop.run_until_complete(asyncio.sleep(0))
             if call.task is None:  # cancelled before it started
-                self._hand_over()
                 return call.outcome.result()
-            task = call.task
-        try:
-            return self._drive(task)
+            return self._drive(call.task)
         finally:
             self._hand_over()
 
