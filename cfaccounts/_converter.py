@@ -139,6 +139,8 @@ def _optional_structure_hook(optional: Any) -> Callable[[Any, Any], Any]:
     if inner is str:
         # The commonest field by far: str(value) as cattrs does, but no call for a str.
         return lambda value, _: value if value is None or type(value) is str else str(value)
+    if _is_model(inner):
+        return _model_structure_hook(inner, optional=True)
     hook = converter.get_structure_hook(inner)
     return lambda value, _: None if value is None else hook(value, inner)
 
@@ -155,15 +157,22 @@ def _renames(cls: type) -> dict[str, str]:
     return {a.name: wire_name(a.name) for a in attrs.fields(cls) if wire_name(a.name) != a.name}
 
 
-def _model_structure_hook(cls: type[Model]) -> Callable[[Any, Any], Model]:
+def _model_structure_hook(
+    cls: type[Model], *, optional: bool = False
+) -> Callable[[Any, Any], Model | None]:
     renames = _renames(cls)
     overrides = {name: override(rename=wire) for name, wire in renames.items()}
     build = make_dict_structure_fn(cls, converter, extra=override(omit=True), **overrides)  # type: ignore[arg-type]
     known = frozenset(wire_name(a.name) for a in attrs.fields(cls) if a.name != "extra")
 
-    def structure(data: Any, _: Any) -> Model:
-        if type(data) is not dict and not isinstance(data, Mapping):
-            raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
+    def structure(data: Any, _: Any) -> Model | None:
+        if type(data) is not dict:
+            if data is None and optional:  # ``Model | None``, without a call more
+                return None
+            if not isinstance(data, Mapping):
+                raise TypeError(
+                    f"expected a JSON object for {cls.__name__}, got {type(data).__name__}"
+                )
         model = build(data, cls)
         if not known.issuperset(data):
             # Frozen models are set once, here, before anyone sees them.

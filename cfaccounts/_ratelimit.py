@@ -149,10 +149,11 @@ class RateLimiter:
             expiries = self._expiries
             while expiries and expiries[0] <= now:
                 expiries.popleft()
-            try:
-                ahead, queued = self._queue.index(ticket), True
+            queue = self._queue
+            try:  # not an exception per request: most find the queue empty
+                ahead, queued = (queue.index(ticket), True) if queue else (0, False)
             except ValueError:
-                ahead, queued = len(self._queue), False
+                ahead, queued = len(queue), False
             if self._paused_until > now:
                 delay = self._paused_until - now
             else:
