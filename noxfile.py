@@ -13,7 +13,7 @@ nox.options.reuse_existing_virtualenvs = True
 PYTHON = "3.11"
 # The oldest dependency versions pyproject.toml allows, tested so the bounds stay true.
 SOURCES = ["cfaccounts", "tests", "benchmarks", "noxfile.py"]
-LOWEST = ["aiohttp==3.11.0", "attrs==23.1.0", "cattrs==24.1.0", "yarl==1.12.0"]
+LOWEST = ["aiohttp==3.11.0", "attrs==23.1.0", "cattrs==24.1.0", "yarl==1.17.0"]
 
 
 @nox.session(python=PYTHON)

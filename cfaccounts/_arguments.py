@@ -34,12 +34,11 @@ Check = Callable[[Any, str], Any]
 
 
 class _Mismatch(TypeError):
-    """A value that does not fit; ``where`` says which part, ``expected`` what fits."""
+    """A value that does not fit; ``where`` says which part of the argument."""
 
     def __init__(self, where: str, expected: str, value: object) -> None:
         super().__init__(f"{where} must be {expected}, got {type(value).__name__}")
         self.where = where
-        self.expected = expected
 
 
 def _exact(*types_: type, name: str) -> Check:
