@@ -218,6 +218,9 @@ class AsyncPaginator(Generic[T, PageT]):
 
     async def __aiter__(self) -> AsyncIterator[T]:
         """Every item across every page, one page in memory at a time."""
-        page = await self
-        async for item in page:
-            yield item
+        first = await self
+        async for (
+            page
+        ) in first.iter_pages():  # not `async for item in first`: a layer less per item
+            for item in page.result:
+                yield item
