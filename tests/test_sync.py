@@ -133,19 +133,18 @@ def test_errors_are_the_same_typed_exceptions(threaded_server: RecordingServer) 
             client.accounts.get(account_id="")
 
 
-def _cfaccounts_threads() -> int:
-    return sum(t.name.startswith("cfaccounts-sync") for t in threading.enumerate())
+def _client_after_one_call(server: RecordingServer) -> Cloudflare:
+    server.reply_json("GET", "/accounts/{account_id}", reference("accounts.get")["response"])
+    client = Cloudflare(api_token=TOKEN, base_url=server.base_url)
+    client.accounts.get(account_id=ACCOUNT_ID)
+    return client
 
 
 def test_blocking_calls_start_no_thread_and_close_closes_the_loop(
     threaded_server: RecordingServer,
 ) -> None:
     before = threading.active_count()
-    threaded_server.reply_json(
-        "GET", "/accounts/{account_id}", reference("accounts.get")["response"]
-    )
-    client = Cloudflare(api_token=TOKEN, base_url=threaded_server.base_url)
-    client.accounts.get(account_id=ACCOUNT_ID)
+    client = _client_after_one_call(threaded_server)
     assert threading.active_count() == before
     client.close()
     client.close()
@@ -158,11 +157,7 @@ def test_garbage_collected_client_leaks_nothing_and_warns_nothing(
     threaded_server: RecordingServer,
 ) -> None:
     before = threading.active_count()
-    threaded_server.reply_json(
-        "GET", "/accounts/{account_id}", reference("accounts.get")["response"]
-    )
-    client = Cloudflare(api_token=TOKEN, base_url=threaded_server.base_url)
-    client.accounts.get(account_id=ACCOUNT_ID)
+    client = _client_after_one_call(threaded_server)
     del client
     gc.collect()
     assert threading.active_count() == before
