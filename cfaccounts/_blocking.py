@@ -78,9 +78,7 @@ class LoopRunner:
         with self._lock:
             if self.loop.is_closed():
                 coroutine.close()
-                raise ClientClosedError(
-                    "this client is closed; create a new one to make more calls"
-                )
+                raise ClientClosedError()
             if self._driven:
                 call = _Call(coroutine)
                 self._sleeping[call] = None
@@ -114,9 +112,7 @@ class LoopRunner:
             call.outcome.set_exception(error)
         else:
             call.outcome.set_result(task.result())
-        with self._lock:
-            was_sleeping = self._sleeping.pop(call, False) is None
-        if was_sleeping:
+        if self._stop_sleeping(call):
             call.wake.put("done")
 
     def _sleep(self, call: _Call[Any]) -> _Wake:
@@ -124,14 +120,20 @@ class LoopRunner:
         try:
             return call.wake.get()
         except KeyboardInterrupt:
-            with self._lock:
-                still_sleeping = self._sleeping.pop(call, False) is None
-            if still_sleeping:
+            if self._stop_sleeping(call):
                 self.loop.call_soon_threadsafe(call.cancel)
             elif call.wake.get() == "drive":
                 # The loop was just handed to this thread: pass it on.
                 self._hand_over()
             raise
+
+    def _stop_sleeping(self, call: _Call[Any]) -> bool:
+        """Take ``call`` off the sleeping list; whether it was still on it.
+
+        Whoever takes it off sends its thread the one message it will get.
+        """
+        with self._lock:
+            return self._sleeping.pop(call, False) is None
 
     def _drive(self, task: asyncio.Task[T]) -> T:
         """Run the loop until ``task`` is done; every other pending call runs meanwhile."""

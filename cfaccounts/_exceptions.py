@@ -42,6 +42,11 @@ class CredentialsError(CloudflareError, ValueError):
 class ClientClosedError(CloudflareError, RuntimeError):
     """The client was closed; create a new one to make more calls."""
 
+    def __init__(
+        self, message: str = "this client is closed; create a new one to make more calls"
+    ) -> None:
+        super().__init__(message)
+
 
 class APIError(CloudflareError):
     """A request to the API failed.

@@ -52,7 +52,7 @@ class Transport:
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._closed:
-            raise ClientClosedError("this client is closed; create a new one to make more calls")
+            raise ClientClosedError()
         if self._session is None:
             self._session = _no_silent_resend(aiohttp.ClientSession(headers=self._shared_headers))
         return self._session
