@@ -105,12 +105,10 @@ def _is_permission_grant(type_: object) -> bool:
 
 
 def _permission_grant_hook(type_: Any) -> Callable[[Any, Any], PermissionGrant | None]:
-    structure_model = _model_structure_hook(PermissionGrant)
-    optional = type_ is not PermissionGrant
+    # Anything but a plain grant (None included) goes the way of every model.
+    structure_model = _model_structure_hook(PermissionGrant, optional=type_ is not PermissionGrant)
 
     def structure(value: Any, _: Any) -> PermissionGrant | None:
-        if value is None and optional:
-            return None
         if type(value) is dict and value.keys() <= _GRANT_KEYS:
             read, write = value.get("read"), value.get("write")
             # By identity: 1 == True, but 1 is not a JSON boolean.

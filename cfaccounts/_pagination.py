@@ -219,8 +219,7 @@ class AsyncPaginator(Generic[T, PageT]):
     async def __aiter__(self) -> AsyncIterator[T]:
         """Every item across every page, one page in memory at a time."""
         first = await self
-        async for (
-            page
-        ) in first.iter_pages():  # not `async for item in first`: a layer less per item
+        # Pages, not `async for item in first`: one generator layer less per item.
+        async for page in first.iter_pages():
             for item in page.result:
                 yield item
