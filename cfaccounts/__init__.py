@@ -23,8 +23,10 @@ from ._exceptions import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RateLimitStoreError,
     UnprocessableEntityError,
 )
+from ._limiter import LEARN, BaseRateLimiter, QuotaStatus, RateLimiter
 from ._pagination import (
     AsyncCursorPaginationAfter,
     AsyncPaginator,
@@ -32,13 +34,14 @@ from ._pagination import (
     AsyncV4PagePaginationArray,
     BasePage,
 )
-from ._ratelimit import CLOUDFLARE_RATE_LIMIT, RateLimit, RateLimiter
+from ._ratelimit import CLOUDFLARE_RATE_LIMIT, RateLimit
 from ._request import RequestOptions
 from ._sync import Cloudflare, SyncPage
 from ._version import __version__
 
 __all__ = [
     "CLOUDFLARE_RATE_LIMIT",
+    "LEARN",
     "APIConnectionError",
     "APIError",
     "APIResponseValidationError",
@@ -52,6 +55,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BasePage",
+    "BaseRateLimiter",
     "ClientClosedError",
     "Cloudflare",
     "CloudflareError",
@@ -60,8 +64,10 @@ __all__ = [
     "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
+    "QuotaStatus",
     "RateLimit",
     "RateLimitError",
+    "RateLimitStoreError",
     "RateLimiter",
     "RequestOptions",
     "SyncPage",

@@ -11,8 +11,8 @@ import aiohttp
 
 from ._core import Core
 from ._credentials import Credentials, resolve_credentials
+from ._limiter import LEARN, BaseRateLimiter, RateLimiter, RateLimitSetting
 from ._logging import configure_from_env
-from ._ratelimit import CLOUDFLARE_RATE_LIMIT, RateLimit, RateLimiter
 from ._request import RequestBuilder, as_client_timeout
 from ._retry import RetryPolicy
 from ._transport import Transport
@@ -34,7 +34,7 @@ class ClientOptions(TypedDict, total=False):
     max_retries: int
     default_headers: Mapping[str, str] | None
     default_query: Mapping[str, object] | None
-    rate_limit: RateLimit | RateLimiter | None
+    rate_limit: RateLimitSetting | BaseRateLimiter
     max_concurrency: int
 
 
@@ -56,11 +56,17 @@ class AsyncCloudflare:
         max_retries: retries after a transient failure (see the README).
         default_headers: headers sent with every request.
         default_query: query parameters sent with every request.
-        rate_limit: the requests per window to keep to, Cloudflare's
-            ``RateLimit(1200, per=300)`` by default; ``None`` paces nothing. Pass
-            one :class:`RateLimiter` to clients that share a credential to
-            pace them together. Either way, a 429 pauses every request of
-            the client for its ``Retry-After``, once, together.
+        rate_limit: how to pace requests (see :class:`RateLimiter` and
+            the quotas page): ``"learn"`` (the default) follows the quota
+            and remaining budget the API's ``Ratelimit`` headers state,
+            assuming 1,200 per 300 s until the first answer; a
+            :class:`RateLimit` is enforced as well as the headers (the
+            stricter wins); ``None`` paces by the headers alone. Pass one
+            limiter (a :class:`RateLimiter`, or a
+            :class:`~cfaccounts.ratelimit_redis.RedisRateLimiter` for a
+            fleet) to clients that share a credential to pace them
+            together. Either way, a 429 pauses every request of the
+            client for its ``Retry-After``, once, together.
         max_concurrency: requests in flight at once, at most.
         session: an :class:`aiohttp.ClientSession` to use; it stays the
             caller's to close. Without one, the client creates its own on
@@ -88,7 +94,7 @@ class AsyncCloudflare:
         max_retries: int = 2,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
-        rate_limit: RateLimit | RateLimiter | None = CLOUDFLARE_RATE_LIMIT,
+        rate_limit: RateLimitSetting | BaseRateLimiter = LEARN,
         max_concurrency: int = 50,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
@@ -123,7 +129,9 @@ class AsyncCloudflare:
             transport=Transport(session, headers=headers),
             retry=RetryPolicy(max_retries=max_retries),
             credentials=self._credentials,
-            limiter=rate_limit if isinstance(rate_limit, RateLimiter) else RateLimiter(rate_limit),
+            limiter=(
+                rate_limit if isinstance(rate_limit, BaseRateLimiter) else RateLimiter(rate_limit)
+            ),
             max_concurrency=max_concurrency,
         )
         self.accounts = AccountsResource(self._core)
@@ -139,7 +147,7 @@ class AsyncCloudflare:
         return self._core.retry.max_retries
 
     @property
-    def rate_limiter(self) -> RateLimiter:
+    def rate_limiter(self) -> BaseRateLimiter:
         """The limiter pacing this client; its counters say how much it waited."""
         return self._core.limiter
 

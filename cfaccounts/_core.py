@@ -5,7 +5,7 @@ this file is the one short walk from arguments to a typed result:
 
 1. :class:`~cfaccounts._request.RequestBuilder` builds the request (pure);
 2. :class:`~cfaccounts._transport.Transport` sends it (aiohttp), within the
-   client's concurrency bound and :class:`~cfaccounts._ratelimit.RateLimiter`;
+   client's concurrency bound and :class:`~cfaccounts.RateLimiter`;
 3. :func:`~cfaccounts._response.decode_response` unwraps the envelope or
    raises a typed error (pure);
 4. :class:`~cfaccounts._retry.RetryPolicy` decides whether and when to try
@@ -24,9 +24,9 @@ from typing import Any, TypeVar
 from ._credentials import Credentials
 from ._endpoint import Endpoint
 from ._exceptions import APIError, RateLimitError
+from ._limiter import BaseRateLimiter
 from ._logging import logger
 from ._pagination import AsyncPaginator, BasePage
-from ._ratelimit import RateLimiter
 from ._request import Request, RequestBuilder
 from ._response import Envelope, decode_response, structure_result
 from ._retry import RetryPolicy
@@ -51,7 +51,7 @@ class Core:
         transport: Transport,
         retry: RetryPolicy,
         credentials: Credentials,
-        limiter: RateLimiter,
+        limiter: BaseRateLimiter,
         max_concurrency: int,
     ) -> None:
         self.builder = builder
@@ -116,6 +116,7 @@ class Core:
                         )
                     finally:
                         self.limiter.release()
+                    self.limiter.observe(response.headers)
                 envelope = decode_response(
                     response,
                     method=request.method,

@@ -5,6 +5,7 @@
     CloudflareError
     ├── CredentialsError          (also ValueError) bad or missing credentials, at construction
     ├── ClientClosedError         (also RuntimeError) a call on a closed client
+    ├── RateLimitStoreError       a shared rate limiter's store (Redis) failed
     └── APIError                  a request failed; .method, .url, .attempts
         ├── APIStatusError        the API answered with an error; .status_code, .errors,
         │   │                     .messages, .ray_id, .retry_after
@@ -46,6 +47,14 @@ class ClientClosedError(CloudflareError, RuntimeError):
         self, message: str = "this client is closed; create a new one to make more calls"
     ) -> None:
         super().__init__(message)
+
+
+class RateLimitStoreError(CloudflareError):
+    """The store a shared rate limiter counts in (Redis) could not be reached or failed.
+
+    Requests are not sent unpaced instead: the whole fleet counts on every
+    request being counted. The message names the store without its password.
+    """
 
 
 class APIError(CloudflareError):

@@ -188,6 +188,6 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         await asyncio.sleep(0)  # still let other tasks run, as a real wait would
 
     monkeypatch.setattr("cfaccounts._core._sleep", fake_sleep)
-    monkeypatch.setattr("cfaccounts._ratelimit._sleep", fake_sleep)
-    monkeypatch.setattr("cfaccounts._ratelimit._monotonic", lambda: clock[0])
+    monkeypatch.setattr("cfaccounts._limiter._sleep", fake_sleep)
+    monkeypatch.setattr("cfaccounts._limiter._monotonic", lambda: clock[0])
     return recorded

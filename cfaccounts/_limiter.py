@@ -1,0 +1,360 @@
+"""Rate limiters: keeping a credential under its quota, and pausing every request on a 429.
+
+Cloudflare's quota is per user, shared by every process, tool and person
+using the credential, and going over it locks the user out for five
+minutes. So a limiter paces by two rules, and the stricter wins at every
+moment:
+
+- **Local**: at most ``limit`` requests in any window of ``per`` seconds,
+  counted from when each answer *arrives*. The server counts a request
+  when it arrives, between our sending it and the answer, so a request
+  admitted only when fewer than ``limit`` were in flight or answered within
+  the last ``per`` seconds can never be the ``limit + 1``-th in any window
+  the server sees, whatever the latency. It knows only this process.
+- **Headers**: every answer's ``Ratelimit`` says what is left of the quota
+  (whoever spent it) and when the window resets. The limiter spreads what
+  is left, less its own requests in flight and a small reserve, over the
+  time left, and subtracts the rate at which others were seen spending it.
+  Several processes pacing this way against the same headers share the
+  budget without overshooting: each slows as the others show up in the
+  count. When the window the headers described has ended, one request at a
+  time goes out until an answer describes the new one.
+
+By default (``"learn"``) the local rule starts at Cloudflare's documented
+1,200 per 300 s and takes the quota and window from ``Ratelimit-Policy``
+once an answer carries them (a raised Enterprise quota needs no setting).
+An explicit :class:`~cfaccounts.RateLimit` is kept as given. ``None`` turns
+the local rule off; the headers still pace when the server sends them.
+Answers without the headers (other APIs, proxies) leave the local rule
+alone in charge; malformed ones are logged once at debug and ignored.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import logging
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from typing import Literal, TypeAlias
+
+import attrs
+
+from ._logging import logger
+from ._quota_headers import QuotaReport, parse_quota_headers
+from ._ratelimit import CLOUDFLARE_RATE_LIMIT, RateLimit
+
+# Looked up at call time, so tests can run the limiter on a fake clock.
+_monotonic = time.monotonic
+_sleep = asyncio.sleep
+
+#: ``rate_limit="learn"``: start from Cloudflare's default, then follow ``Ratelimit-Policy``.
+LEARN: Literal["learn"] = "learn"
+RateLimitSetting: TypeAlias = RateLimit | Literal["learn"] | None
+
+#: While an ended window's successor is unknown, how often a waiting request looks again.
+_PROBE_POLL = 0.05
+#: How long, at least, between two estimates of how fast others spend the quota.
+_OTHERS_SAMPLE = 1.0
+#: However busy others seem, this share of the fair rate is still ours, so
+#: the estimate keeps being refreshed by our own answers.
+_MIN_SHARE = 0.125
+
+
+@attrs.frozen
+class QuotaStatus:
+    """What a limiter knows of its credential's quota, for metrics and progress lines.
+
+    Attributes:
+        source: ``"headers"`` when the API's ``Ratelimit`` headers describe
+            the current window, ``"local"`` when only the configured (or
+            learned) limit paces, ``"none"`` when nothing does.
+        quota: requests per window, if known.
+        window: the window's length in seconds, if known.
+        remaining: requests left in the current window, less this client's
+            requests since the last answer (``None`` unless ``source`` is
+            ``"headers"``).
+        reset: seconds until the window resets (``None`` unless ``source``
+            is ``"headers"``).
+    """
+
+    source: Literal["headers", "local", "none"]
+    quota: int | None
+    window: float | None
+    remaining: int | None = None
+    reset: float | None = None
+
+
+class BaseRateLimiter(abc.ABC):
+    """What a client needs of a rate limiter; :class:`RateLimiter` is the usual one.
+
+    The counters :attr:`requests`, :attr:`delayed` and :attr:`pauses` say
+    how many requests were admitted, how many had to wait, and how many
+    times a 429 paused everything.
+    """
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.delayed = 0
+        self.pauses = 0
+
+    @abc.abstractmethod
+    async def acquire(self) -> None:
+        """Wait until a request may be sent; pair with :meth:`release`."""
+
+    @abc.abstractmethod
+    def release(self) -> None:
+        """The response of an admitted request arrived (or the attempt failed)."""
+
+    @abc.abstractmethod
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Take in what an answer's ``Ratelimit`` headers say; call after :meth:`release`."""
+
+    @abc.abstractmethod
+    def pause(self, seconds: float) -> None:
+        """Hold every request for ``seconds`` (a 429's ``Retry-After``), once for all."""
+
+    @property
+    @abc.abstractmethod
+    def status(self) -> QuotaStatus:
+        """What the limiter knows of the quota now."""
+
+
+@attrs.define
+class _Window:
+    """The quota window the last believed answer described."""
+
+    remaining: int
+    reset_at: float
+    quota: int | None
+    length: float | None
+    #: Requests of ours in flight when it was observed (perhaps not counted in it yet).
+    in_flight: int
+    #: Requests of ours admitted since.
+    admitted: int = 0
+
+
+@attrs.define
+class _OthersEstimate:
+    """How fast others spend the quota, from the remaining counts we are shown."""
+
+    rate: float = 0.0
+    since: float | None = None
+    remaining: int = 0
+    answers: int = 0
+
+    def restart(self, now: float, remaining: int, answers: int) -> None:
+        self.since, self.remaining, self.answers = now, remaining, answers
+
+    def sample(self, now: float, remaining: int, answers: int) -> None:
+        """Update from a later answer of the same window."""
+        if self.since is None:
+            self.restart(now, remaining, answers)
+            return
+        elapsed = now - self.since
+        if elapsed < _OTHERS_SAMPLE:
+            return
+        spent_by_others = max(0, self.remaining - remaining - (answers - self.answers))
+        self.rate = (self.rate + spent_by_others / elapsed) / 2
+        self.restart(now, remaining, answers)
+
+
+class RateLimiter(BaseRateLimiter):
+    """Keeps one credential under its quota: local pacing plus the API's ``Ratelimit`` headers.
+
+    Share one between clients that use the same credential (it is safe
+    across threads and event loops)::
+
+        limiter = RateLimiter()
+        a = AsyncCloudflare(rate_limit=limiter)
+        b = AsyncCloudflare(rate_limit=limiter)
+
+    Args:
+        limit: ``"learn"`` (the default) starts at 1,200 requests per 300 s
+            and adopts the quota and window the API's ``Ratelimit-Policy``
+            states; a :class:`RateLimit` is kept as given (the headers still
+            apply, the stricter wins); ``None`` paces by the headers alone.
+        reserve: the share of the quota left unspent in every window, so
+            that processes pacing independently never overshoot together
+            (at least one request).
+
+    Requests wait their turn in arrival order.
+    """
+
+    def __init__(self, limit: RateLimitSetting = LEARN, *, reserve: float = 0.05) -> None:
+        super().__init__()
+        if limit is not None and limit != LEARN and not isinstance(limit, RateLimit):
+            raise TypeError(f"limit must be a RateLimit, 'learn' or None, got {limit!r}")
+        if not 0 <= reserve < 1:
+            raise ValueError(f"reserve must be a share from 0 to below 1, got {reserve!r}")
+        self._learns = limit == LEARN
+        #: The local rule in force: given, or (when learning) the last policy seen.
+        self.limit: RateLimit | None = CLOUDFLARE_RATE_LIMIT if limit == LEARN else limit
+        self.reserve = reserve
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._answers = 0
+        #: When each answered request leaves the local window, earliest first.
+        self._expiries: deque[float] = deque()
+        self._paused_until = 0.0
+        #: Requests waiting, in arrival order.
+        self._queue: deque[object] = deque()
+        self._window: _Window | None = None
+        self._others = _OthersEstimate()
+        self._last_admitted = -math.inf
+        self._warned_malformed = False
+
+    def __repr__(self) -> str:
+        return (
+            f"<RateLimiter {self.limit} requests={self.requests}"
+            f" delayed={self.delayed} pauses={self.pauses}>"
+        )
+
+    @property
+    def status(self) -> QuotaStatus:
+        with self._lock:
+            now = _monotonic()
+            window = self._window
+            if window is not None and now < window.reset_at:
+                return QuotaStatus(
+                    "headers",
+                    window.quota,
+                    window.length,
+                    max(0, window.remaining - window.admitted),
+                    window.reset_at - now,
+                )
+            if self.limit is None:
+                return QuotaStatus("none", None, None)
+            return QuotaStatus("local", self.limit.limit, self.limit.per)
+
+    async def acquire(self) -> None:
+        ticket = object()
+        delay = self._admit(ticket)
+        try:
+            while delay is not None:
+                await _sleep(delay)
+                delay = self._admit(ticket)
+        except BaseException:  # cancelled while waiting: give up the place in line
+            with self._lock:
+                if ticket in self._queue:
+                    self._queue.remove(ticket)
+            raise
+
+    def release(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            self._answers += 1
+            if self.limit is not None:
+                self._expiries.append(_monotonic() + self.limit.per)
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        report = parse_quota_headers(headers)
+        if report is None:
+            if "Ratelimit" in headers and not self._warned_malformed:
+                self._warned_malformed = True
+                logger.debug("ignoring malformed Ratelimit headers: pacing locally")
+            return
+        with self._lock:
+            self._take(report, _monotonic())
+
+    def pause(self, seconds: float) -> None:
+        with self._lock:
+            now = _monotonic()
+            until = now + seconds
+            if until > self._paused_until:
+                if self._paused_until <= now:
+                    self.pauses += 1
+                self._paused_until = until
+
+    def _take(self, report: QuotaReport, now: float) -> None:
+        """Believe ``report`` if it is news: a new window, or less left in the current one."""
+        if self._learns and report.quota is not None and report.window is not None:
+            learned = RateLimit(report.quota, per=report.window)
+            if learned != self.limit:
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug("quota learned from Ratelimit-Policy: %s", learned)
+                self.limit = learned
+        reset_at = now + report.reset
+        window = self._window
+        # ``t`` is rounded up to whole seconds: a reset within a second is the same window.
+        same_window = window is not None and abs(reset_at - window.reset_at) <= 1.0
+        if same_window and window is not None:
+            if report.remaining > window.remaining - window.admitted:
+                return  # an older answer overtaken by newer ones
+            self._others.sample(now, report.remaining, self._answers)
+        else:
+            self._others.restart(now, report.remaining, self._answers)
+        self._window = _Window(
+            remaining=report.remaining,
+            reset_at=min(reset_at, window.reset_at) if same_window and window else reset_at,
+            quota=report.quota,
+            length=report.window,
+            in_flight=self._in_flight,
+        )
+
+    def _reserve(self, window: _Window) -> int:
+        quota = window.quota if window.quota is not None else window.remaining
+        return max(1, math.ceil(quota * self.reserve))
+
+    def _header_delay(self, now: float, ahead: int) -> float:
+        """How long the headers say to wait (0: go now), for a request ``ahead`` places back."""
+        window = self._window
+        if window is None:
+            return 0.0
+        if now >= window.reset_at:
+            # The window we knew has ended; others may already be spending the
+            # next one. One request at a time until an answer describes it.
+            return 0.0 if self._in_flight == 0 and ahead == 0 else _PROBE_POLL
+        left = window.remaining - window.in_flight - window.admitted - ahead - self._reserve(window)
+        time_left = window.reset_at - now
+        if left < 1:
+            return time_left
+        fair = left / time_left
+        ours = max(fair - self._others.rate, fair * _MIN_SHARE)
+        return max(0.0, self._last_admitted + (ahead + 1) / ours - now)
+
+    def _local_delay(self, now: float, ahead: int) -> float:
+        """How long the local rule says to wait (0: go now)."""
+        limit = self.limit
+        if limit is None:
+            return 0.0
+        expiries = self._expiries
+        while expiries and expiries[0] <= now:
+            expiries.popleft()
+        used = self._in_flight + len(expiries) + ahead
+        if used < limit.limit:
+            return 0.0
+        # Wait for the expiry that frees a slot for this request. A slot
+        # held by a request in flight frees no sooner than ``per`` from now.
+        slot = used - limit.limit
+        return expiries[slot] - now if slot < len(expiries) else limit.per
+
+    def _admit(self, ticket: object) -> float | None:
+        """Admit the request (``None``) or say how long it should wait before asking again."""
+        with self._lock:
+            now = _monotonic()
+            queue = self._queue
+            try:  # not an exception per request: most find the queue empty
+                ahead, queued = (queue.index(ticket), True) if queue else (0, False)
+            except ValueError:
+                ahead, queued = len(queue), False
+            if self._paused_until > now:
+                delay = self._paused_until - now
+            else:
+                delay = max(self._local_delay(now, ahead), self._header_delay(now, ahead))
+                if delay <= 0:
+                    if queued:
+                        queue.remove(ticket)
+                    self._in_flight += 1
+                    self.requests += 1
+                    self._last_admitted = now
+                    if self._window is not None:
+                        self._window.admitted += 1
+                    return None
+            if not queued:
+                queue.append(ticket)
+                self.delayed += 1
+            return delay

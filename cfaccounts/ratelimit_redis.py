@@ -1,0 +1,284 @@
+"""One quota for a fleet: a rate limiter whose count lives in Redis.
+
+When many processes on many hosts share one credential, each pacing on its
+own can only guess at what the others spend. :class:`RedisRateLimiter`
+counts every request of every process once, in one Redis hash per
+credential, and spaces the fleet's requests evenly over what is left of
+the window. The API's ``Ratelimit`` headers still correct it: the count is
+raised to what the API says was spent (this process's requests in flight
+added), so use by the dashboard or other tools is counted once, not once
+per process that saw it.
+
+Every step is one Lua script, run atomically by Redis on Redis's clock (so
+hosts' clocks do not matter), and it carries this process's latest
+observation and 429 pause with it: one round trip per request.
+
+Install with ``pip install 'cfaccounts[redis]'`` (redis-py, asyncio).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+import weakref
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from yarl import URL
+
+from ._exceptions import RateLimitStoreError
+from ._limiter import LEARN, BaseRateLimiter, QuotaStatus, RateLimitSetting
+from ._quota_headers import QuotaReport, parse_quota_headers
+from ._ratelimit import CLOUDFLARE_RATE_LIMIT, RateLimit
+
+if TYPE_CHECKING:
+    import redis.asyncio
+    from redis.commands.core import AsyncScript
+
+# Looked up at call time, so tests can record waits.
+_sleep = asyncio.sleep
+
+#: Admit one request or say how long to wait. KEYS[1]: the credential's hash.
+#: ARGV: local quota, local window, learn (0/1), reserve share, then an
+#: observation (remaining, reset, quota, window, our requests in flight; -1
+#: when none) and a pause in seconds (0 when none). Returns, as strings:
+#: admitted (1/0), seconds to wait, quota, window, remaining, seconds to reset.
+_ACQUIRE = """
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1e6
+local state = redis.call('HMGET', KEYS[1], 'reset_at', 'used', 'quota', 'window',
+                         'next_at', 'paused_until')
+local reset_at = tonumber(state[1])
+local used = tonumber(state[2]) or 0
+local quota = tonumber(state[3]) or tonumber(ARGV[1])
+local window = tonumber(state[4]) or tonumber(ARGV[2])
+local next_at = tonumber(state[5]) or 0
+local paused_until = tonumber(state[6]) or 0
+local learn = ARGV[3] == '1'
+local share = tonumber(ARGV[4])
+local remaining = tonumber(ARGV[5])
+if remaining >= 0 then
+  local obs_quota, obs_window = tonumber(ARGV[7]), tonumber(ARGV[8])
+  if obs_quota > 0 then
+    if learn then
+      quota, window = obs_quota, obs_window
+    else
+      quota = math.min(tonumber(ARGV[1]), obs_quota)
+    end
+  end
+  local obs_reset_at = now + tonumber(ARGV[6])
+  local obs_used = quota - remaining + tonumber(ARGV[9])
+  if reset_at == nil or now >= reset_at or obs_reset_at > reset_at + 1 then
+    reset_at, used = obs_reset_at, obs_used
+  else
+    used = math.max(used, obs_used)
+    reset_at = math.min(reset_at, obs_reset_at)
+  end
+end
+local pause = tonumber(ARGV[10])
+if pause > 0 then paused_until = math.max(paused_until, now + pause) end
+if reset_at == nil or now >= reset_at then
+  reset_at, used = now + window, 0
+end
+local admitted, wait = 0, 0
+local reserve = math.max(1, math.ceil(quota * share))
+local left = quota - used - reserve
+if now < paused_until then
+  wait = paused_until - now
+elseif left < 1 then
+  wait = reset_at - now
+elseif next_at > now then
+  wait = next_at - now
+else
+  admitted = 1
+  used = used + 1
+  next_at = now + (reset_at - now) / left
+end
+redis.call('HSET', KEYS[1], 'reset_at', reset_at, 'used', used, 'quota', quota,
+           'window', window, 'next_at', next_at, 'paused_until', paused_until)
+redis.call('PEXPIRE', KEYS[1], math.ceil(math.max(reset_at, paused_until) - now + window) * 1000)
+return {tostring(admitted), tostring(wait), tostring(quota), tostring(window),
+        tostring(quota - used), tostring(reset_at - now)}
+"""
+
+
+class RedisRateLimiter(BaseRateLimiter):
+    """A rate limiter shared by every process that uses the same Redis ``key``.
+
+    Give every client that uses one credential, in every process, a limiter
+    with the same ``url`` and ``key``::
+
+        limiter = RedisRateLimiter("redis://cache:6379/0", key="ci-audit-token")
+        async with AsyncCloudflare(rate_limit=limiter) as client:
+            ...
+        await limiter.aclose()
+
+    Args:
+        url: the Redis server, ``redis://[:password@]host[:port][/db]`` (or
+            ``rediss://``, ``unix://``).
+        key: names the credential's count; one key per credential (never the
+            credential itself). Stored as ``cfaccounts:quota:<key>``.
+        limit: as for :class:`~cfaccounts.RateLimiter`: ``"learn"`` (the
+            default) starts at 1,200 per 300 s and follows the API's
+            ``Ratelimit-Policy``; a :class:`~cfaccounts.RateLimit` caps the
+            quota; ``None`` is the same as ``"learn"`` here, since the fleet's
+            count is the point.
+        reserve: the share of each window's quota left unspent (at least one
+            request).
+
+    Raises:
+        RateLimitStoreError: (from calls) Redis could not be reached or
+            failed; no request is sent unpaced instead.
+
+    Redis connections belong to one event loop, so the limiter keeps one per
+    loop: it may be shared by async clients and the sync client alike.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        key: str = "default",
+        limit: RateLimitSetting = LEARN,
+        reserve: float = 0.05,
+    ) -> None:
+        super().__init__()
+        try:
+            import redis.asyncio  # noqa: PLC0415 - an optional dependency
+        except ImportError as exc:  # pragma: no cover - the extra is installed in tests
+            raise ImportError(
+                "RedisRateLimiter needs redis-py: pip install 'cfaccounts[redis]'"
+            ) from exc
+        self._redis_module = redis.asyncio
+        parsed = URL(url)
+        if parsed.scheme not in ("redis", "rediss", "unix"):
+            raise ValueError(
+                f"url must be a redis://, rediss:// or unix:// URL, got {parsed.scheme!r}"
+            )
+        if not key or not key.isprintable():
+            raise ValueError("key must be a non-empty printable string")
+        if not 0 <= reserve < 1:
+            raise ValueError(f"reserve must be a share from 0 to below 1, got {reserve!r}")
+        self._url = url
+        #: The URL for messages: without its password.
+        self.display_url = str(parsed.with_password(None)) if parsed.password else url
+        self.key = f"cfaccounts:quota:{key}"
+        local = limit if isinstance(limit, RateLimit) else CLOUDFLARE_RATE_LIMIT
+        self._local = local
+        self._learns = not isinstance(limit, RateLimit)
+        self.reserve = reserve
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._observation: QuotaReport | None = None
+        self._pause = 0.0
+        self._status = QuotaStatus("local", local.limit, local.per)
+        self._saw_headers = False
+        self._scripts: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[redis.asyncio.Redis, AsyncScript]
+        ] = weakref.WeakKeyDictionary()
+
+    def __repr__(self) -> str:
+        return (
+            f"<RedisRateLimiter {self.display_url} key={self.key!r} requests={self.requests}"
+            f" delayed={self.delayed} pauses={self.pauses}>"
+        )
+
+    @property
+    def status(self) -> QuotaStatus:
+        return self._status
+
+    def _script(self) -> AsyncScript:
+        """The acquire script on this event loop's connection (made on first use)."""
+        loop = asyncio.get_running_loop()
+        bound = self._scripts.get(loop)
+        if bound is None:
+            connection = self._redis_module.from_url(
+                self._url, socket_connect_timeout=5, socket_timeout=5
+            )
+            bound = self._scripts[loop] = (connection, connection.register_script(_ACQUIRE))
+        return bound[1]
+
+    async def acquire(self) -> None:
+        waited = False
+        while True:
+            with self._lock:
+                observation, self._observation = self._observation, None
+                pause, self._pause = self._pause, 0.0
+                in_flight = self._in_flight
+            reply = await self._run(observation, pause, in_flight)
+            admitted, wait = reply[0] == "1", float(reply[1])
+            quota, window, remaining, reset = (float(value) for value in reply[2:])
+            self._status = QuotaStatus(
+                "headers" if self._saw_headers else "local",
+                int(quota),
+                window,
+                max(0, int(remaining)),
+                max(0.0, reset),
+            )
+            if admitted:
+                with self._lock:
+                    self._in_flight += 1
+                    self.requests += 1
+                return
+            if not waited:
+                waited = True
+                self.delayed += 1
+            await _sleep(max(wait, 0.001))
+
+    async def _run(
+        self, observation: QuotaReport | None, pause: float, in_flight: int
+    ) -> list[str]:
+        if observation is None:
+            seen: list[Any] = [-1, 0, 0, 0, 0]
+        else:
+            seen = [
+                observation.remaining,
+                observation.reset,
+                observation.quota or 0,
+                observation.window or 0,
+                in_flight,
+            ]
+        arguments = [self._local.limit, self._local.per, int(self._learns), self.reserve, *seen]
+        try:
+            reply = await self._script()(keys=[self.key], args=[*arguments, pause])
+        except self._redis_module.RedisError as exc:
+            if observation is not None or pause:  # not lost: the next attempt carries them
+                with self._lock:
+                    self._observation = self._observation or observation
+                    self._pause = max(self._pause, pause)
+            raise RateLimitStoreError(
+                f"the rate-limit store {self.display_url} failed: {type(exc).__name__}: "
+                f"{_without_password(str(exc), self._url)}"
+            ) from None
+        return [value.decode() if isinstance(value, bytes) else str(value) for value in reply]
+
+    def release(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        report = parse_quota_headers(headers)
+        if report is None:
+            return
+        with self._lock:
+            self._saw_headers = True
+            self._observation = report
+
+    def pause(self, seconds: float) -> None:
+        with self._lock:
+            if seconds > self._pause:
+                if self._pause == 0:
+                    self.pauses += 1
+                self._pause = math.ceil(seconds * 1000) / 1000
+
+    async def aclose(self) -> None:
+        """Close this event loop's connection to Redis (the limiter stays usable)."""
+        bound = self._scripts.pop(asyncio.get_running_loop(), None)
+        if bound is not None:
+            await bound[0].aclose()
+
+
+def _without_password(text: str, url: str) -> str:
+    password = URL(url).password
+    return text.replace(password, "***") if password else text

@@ -1,0 +1,147 @@
+"""Reading the API's ``Ratelimit`` / ``Ratelimit-Policy`` headers, and pacing to them."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cfaccounts import AsyncCloudflare, RateLimit, RateLimiter
+from cfaccounts._quota_headers import QuotaReport, parse_quota_headers
+from tests.server import RecordingServer, Reply, envelope
+
+from .conftest import TOKEN
+
+
+def test_one_item_with_its_policy() -> None:
+    report = parse_quota_headers(
+        {"Ratelimit": '"default";r=50;t=30', "Ratelimit-Policy": '"default";q=1200;w=300'}
+    )
+    assert report == QuotaReport("default", 50, 30.0, 1200, 300)
+
+
+def test_the_tightest_of_several_items_binds() -> None:
+    headers = {
+        "Ratelimit": '"default";r=900;t=200, "burst";r=3;t=2',
+        "Ratelimit-Policy": '"burst";q=10;w=10, "default";q=1200;w=300',
+    }
+    assert parse_quota_headers(headers) == QuotaReport("burst", 3, 2.0, 10, 10)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Ratelimit": ""},
+        {"Ratelimit": "garbage, ;;"},
+        {"Ratelimit": '"default";r=-1;t=30'},
+        {"Ratelimit": '"default";r=5;t=-3'},
+        {"Ratelimit": '"default";r=5'},
+        {"Ratelimit": '"default";r=5.5;t=3'},
+        {"Ratelimit": '"default";r=99999999999999999999;t=3'},
+        {"Ratelimit": '"default";r=5;t=1000000000000'},
+        {"Ratelimit": '"default;r=5;t=3'},
+        # Contradicts its own policy: more left than the quota.
+        {"Ratelimit": '"default";r=50;t=3', "Ratelimit-Policy": '"default";q=10;w=10'},
+    ],
+)
+def test_absent_malformed_or_contradictory_headers_are_ignored(headers: dict[str, str]) -> None:
+    assert parse_quota_headers(headers) is None
+
+
+def test_a_malformed_policy_only_leaves_the_quota_unknown() -> None:
+    report = parse_quota_headers({"Ratelimit": "default;r=7;t=4", "Ratelimit-Policy": "q=;;"})
+    assert report == QuotaReport("default", 7, 4.0, None, None)
+
+
+@given(st.text(max_size=80), st.text(max_size=80))
+def test_any_header_text_parses_or_is_ignored_without_raising(limit: str, policy: str) -> None:
+    report = parse_quota_headers({"Ratelimit": limit, "Ratelimit-Policy": policy})
+    if report is not None:
+        assert report.remaining >= 0
+        assert report.reset >= 0
+
+
+def _quota_reply(remaining: int, reset: int, quota: int, window: int) -> Reply:
+    return Reply(
+        json=envelope({"id": "a" * 32, "name": "acme", "type": "standard"}),
+        headers={
+            "Ratelimit": f'"default";r={remaining};t={reset}',
+            "Ratelimit-Policy": f'"default";q={quota};w={window}',
+        },
+    )
+
+
+async def test_the_client_learns_a_raised_quota(server: RecordingServer) -> None:
+    server.add("GET", "/accounts/{account_id}", _quota_reply(4999, 300, 5000, 300))
+    async with AsyncCloudflare(api_token=TOKEN, base_url=server.base_url) as client:
+        assert client.rate_limiter.status.quota == 1200  # assumed until told
+        await client.accounts.get(account_id="a" * 32)
+        status = client.rate_limiter.status
+    assert (status.source, status.quota, status.window) == ("headers", 5000, 300)
+    assert status.remaining == 4999
+    assert status.reset is not None
+    assert 299 <= status.reset <= 300
+    assert isinstance(client.rate_limiter, RateLimiter)
+    assert client.rate_limiter.limit == RateLimit(5000, per=300)
+
+
+async def test_an_explicit_limit_is_kept_beside_the_headers(server: RecordingServer) -> None:
+    server.add("GET", "/accounts/{account_id}", _quota_reply(4999, 300, 5000, 300))
+    limit = RateLimit(10, per=60)
+    async with AsyncCloudflare(
+        api_token=TOKEN, base_url=server.base_url, rate_limit=limit
+    ) as client:
+        await client.accounts.get(account_id="a" * 32)
+        assert isinstance(client.rate_limiter, RateLimiter)
+        assert client.rate_limiter.limit == limit
+
+
+async def test_no_budget_left_waits_for_the_reset(waits: list[float]) -> None:
+    limiter = RateLimiter(None)
+    await limiter.acquire()
+    limiter.release()
+    # Someone else spent it: 1 left (the reserve) with 7 s to go.
+    limiter.observe({"Ratelimit": '"default";r=1;t=7', "Ratelimit-Policy": "default;q=60;w=10"})
+    await limiter.acquire()
+    assert waits[0] == pytest.approx(7)
+
+
+async def test_what_is_left_is_spread_over_the_time_left(waits: list[float]) -> None:
+    limiter = RateLimiter(None, reserve=0)
+    await limiter.acquire()
+    limiter.release()
+    # 11 left (one kept in reserve) over 10 s: one request per second.
+    limiter.observe({"Ratelimit": '"default";r=11;t=10', "Ratelimit-Policy": "default;q=60;w=10"})
+    for _ in range(5):
+        await limiter.acquire()
+        limiter.release()
+    assert waits == pytest.approx([1.0] * 5)
+
+
+async def test_an_ended_window_lets_one_request_probe_it(waits: list[float]) -> None:
+    limiter = RateLimiter(None)
+    await limiter.acquire()
+    limiter.release()
+    limiter.observe({"Ratelimit": '"default";r=0;t=2'})
+    await limiter.acquire()  # waits out the window
+    assert waits == [2]
+    second = asyncio.create_task(limiter.acquire())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not second.done()  # the first one's answer is not in yet
+    limiter.release()
+    limiter.observe({"Ratelimit": '"default";r=50;t=10'})
+    await second
+
+
+async def test_headers_that_stop_coming_leave_the_local_rule(waits: list[float]) -> None:
+    limiter = RateLimiter(RateLimit(100, per=10))
+    limiter.observe({"Ratelimit": "nonsense"})
+    for _ in range(20):
+        await limiter.acquire()
+        limiter.release()
+    assert waits == []
+    assert limiter.status.source == "local"
