@@ -163,6 +163,7 @@ class AsyncCloudflare:
     async def close(self) -> None:
         """Close the HTTP session this client created. Calling it again is harmless."""
         await self._core.transport.close()
+        await self._core.limiter.aclose()
 
     async def __aenter__(self) -> Self:
         return self

@@ -122,6 +122,13 @@ class BaseRateLimiter(abc.ABC):
     def status(self) -> QuotaStatus:
         """What the limiter knows of the quota now."""
 
+    async def aclose(self) -> None:  # noqa: B027 - most limiters hold nothing to close
+        """Release what the limiter holds on the running event loop; it stays usable.
+
+        A client calls it when it closes, so a limiter shared with other
+        clients (or loops) goes on serving them.
+        """
+
 
 @attrs.define
 class _Window:

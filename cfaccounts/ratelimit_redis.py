@@ -273,7 +273,7 @@ class RedisRateLimiter(BaseRateLimiter):
                 self._pause = math.ceil(seconds * 1000) / 1000
 
     async def aclose(self) -> None:
-        """Close this event loop's connection to Redis (the limiter stays usable)."""
+        """Close this event loop's connection to Redis; the limiter stays usable (reconnects)."""
         bound = self._scripts.pop(asyncio.get_running_loop(), None)
         if bound is not None:
             await bound[0].aclose()

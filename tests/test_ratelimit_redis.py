@@ -1,0 +1,143 @@
+"""The fleet-wide limiter on a real Redis server: one count across processes."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cfaccounts import AsyncCloudflare, RateLimit, RateLimitStoreError
+from cfaccounts.ratelimit_redis import RedisRateLimiter
+from cfaccounts.testing import Sandbox
+
+from .redis_server import running_redis
+
+_WORKER = textwrap.dedent(
+    """
+    import asyncio, sys
+    from cfaccounts import AsyncCloudflare, RateLimit
+    from cfaccounts.ratelimit_redis import RedisRateLimiter
+
+    async def main() -> None:
+        redis_url, mode = sys.argv[1], sys.argv[2]
+        limit = RateLimit(16, per=2)
+        shared = mode == "redis"
+        limiter = RedisRateLimiter(redis_url, key="fleet", limit=limit) if shared else limit
+        async with AsyncCloudflare(rate_limit=limiter, max_retries=0) as client:
+            results = await asyncio.gather(
+                *(client.accounts.list() for _ in range(15)), return_exceptions=True
+            )
+        print(sum(isinstance(result, Exception) for result in results))
+
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+def _fleet(sandbox: Sandbox, redis_url: str, mode: str, processes: int = 3) -> list[int]:
+    """Run ``processes`` workers at once; each says how many of its 15 calls failed."""
+    env = {**sandbox.env, "PYTHONPATH": str(Path(__file__).parents[1])}
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WORKER, redis_url, mode],
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    return [int(worker.communicate(timeout=60)[0]) for worker in workers]
+
+
+def test_processes_sharing_redis_count_every_request_once(redis_url: str) -> None:
+    with Sandbox(accounts=1, rate_limit=RateLimit(20, per=2)) as sandbox:
+        # Each pacing alone to the same limit, 3 processes overshoot together ...
+        assert sum(_fleet(sandbox, redis_url, "local")) > 0
+        assert sandbox.counters.responses[429] > 0
+    with Sandbox(accounts=1, rate_limit=RateLimit(20, per=2)) as sandbox:
+        # ... counting in Redis, they do not.
+        assert _fleet(sandbox, redis_url, "redis") == [0, 0, 0]
+        assert sandbox.counters.responses[429] == 0
+        assert sandbox.counters.responses[200] == 45
+
+
+async def test_a_pause_and_the_headers_reach_every_limiter_on_the_key(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits: list[float] = []
+
+    async def record(delay: float) -> None:
+        waits.append(delay)
+        raise asyncio.CancelledError  # the wait itself is what this test is about
+
+    one = RedisRateLimiter(redis_url, key="shared-pause")
+    other = RedisRateLimiter(redis_url, key="shared-pause")
+    try:
+        await one.acquire()
+        one.release()
+        one.observe({"Ratelimit": '"default";r=0;t=40', "Ratelimit-Policy": '"default";q=60;w=60'})
+        one.pause(30)
+        monkeypatch.setattr("cfaccounts.ratelimit_redis._sleep", record)
+        with pytest.raises(asyncio.CancelledError):
+            await one.acquire()  # carries the observation and the pause to Redis
+        with pytest.raises(asyncio.CancelledError):
+            await other.acquire()  # never saw either, waits all the same
+        assert waits[0] == pytest.approx(30, abs=1)
+        assert waits[1] == pytest.approx(30, abs=1)
+        assert other.status.quota == 60
+        assert one.pauses == 1
+    finally:
+        await one.aclose()
+        await other.aclose()
+
+
+async def test_redis_unreachable_is_a_typed_error_without_the_password() -> None:
+    limiter = RedisRateLimiter("redis://:hunter2secret@127.0.0.1:1/0", key="k")
+    assert "hunter2secret" not in repr(limiter)
+    async with AsyncCloudflare(api_token="t" * 40, rate_limit=limiter) as client:
+        with pytest.raises(RateLimitStoreError) as caught:
+            await client.accounts.list()
+    assert "127.0.0.1:1" in str(caught.value)
+    assert "hunter2secret" not in str(caught.value)
+    await limiter.aclose()
+
+
+async def test_redis_lost_mid_run_is_a_typed_error_not_unpaced_traffic(
+    tmp_path: Path,
+) -> None:
+    async with Sandbox(accounts=1) as sandbox:
+        with running_redis(tmp_path) as url:
+            limiter = RedisRateLimiter(url, key="lost")
+            client = sandbox.client(rate_limit=limiter)
+            await client.accounts.list()
+        sent = sum(sandbox.counters.received.values())
+        with pytest.raises(RateLimitStoreError):
+            await client.accounts.list()
+        assert sum(sandbox.counters.received.values()) == sent
+        await client.close()
+        await limiter.aclose()
+
+
+def test_the_sync_client_shares_the_limiter(redis_url: str) -> None:
+    limiter = RedisRateLimiter(redis_url, key="sync")
+    with Sandbox(accounts=2) as sandbox, sandbox.sync_client(rate_limit=limiter) as client:
+        assert len(list(client.accounts.list())) == 2
+    assert limiter.requests == 1
+
+
+def test_a_bad_url_or_key_is_refused_at_construction() -> None:
+    with pytest.raises(ValueError, match="redis://"):
+        RedisRateLimiter("http://127.0.0.1:6379")
+    with pytest.raises(ValueError, match="key"):
+        RedisRateLimiter("redis://127.0.0.1:6379", key="")
