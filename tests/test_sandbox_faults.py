@@ -201,14 +201,26 @@ async def test_rate_limit_answers_429_with_retry_after(cloudflare_sandbox: Sandb
 @pytest.mark.cloudflare_sandbox(
     rate_limit=RateLimit(2, per=60), api_email="ops@example.com", api_key="global-key"
 )
-async def test_rate_limit_is_per_credential(cloudflare_sandbox: Sandbox) -> None:
+async def test_rate_limit_is_per_user(cloudflare_sandbox: Sandbox) -> None:
     async with cloudflare_sandbox.client(max_retries=0) as by_token:
         await by_token.accounts.list()
         await by_token.accounts.list()
         with pytest.raises(RateLimitError) as caught:
             await by_token.accounts.list()
         assert caught.value.retry_after == 60
+    # The sandbox's key is the same user as its token: locked out too.
     async with cloudflare_sandbox.client(
-        api_token=None, api_email="ops@example.com", api_key="global-key"
+        api_token=None, api_email="ops@example.com", api_key="global-key", max_retries=0
     ) as by_key:
-        assert (await by_key.accounts.list()).result
+        with pytest.raises(RateLimitError):
+            await by_key.accounts.list()
+    # An account-owned token is a user of its own.
+    account_id = cloudflare_sandbox.account_ids[0]
+    token_id = next(
+        t["id"]
+        for t in cloudflare_sandbox.store.accounts[account_id].tokens.values()
+        if t["status"] == "active" and (t["expires_on"] is None or t["expires_on"] > "2100")
+    )
+    secret = cloudflare_sandbox.store.secret_of(token_id)
+    async with cloudflare_sandbox.client(api_token=secret, max_retries=0) as by_account_token:
+        assert (await by_account_token.accounts.list()).result

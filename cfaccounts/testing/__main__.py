@@ -18,6 +18,8 @@ import signal
 import sys
 from collections.abc import Sequence
 
+import attrs
+
 from .._ratelimit import CLOUDFLARE_RATE_LIMIT, RateLimit
 from ._sandbox import Sandbox
 
@@ -45,20 +47,37 @@ def _parser() -> argparse.ArgumentParser:
         metavar="LIMIT/SECONDS",
         help="requests per credential and window, or none (default: 1200/300)",
     )
+    serve.add_argument(
+        "--lockout",
+        type=float,
+        metavar="SECONDS",
+        help="how long going over the rate limit locks a credential out (default: one window)",
+    )
     serve.add_argument("--token", help="API token to answer to (default: a random one)")
     return parser
 
 
-async def _serve(options: argparse.Namespace) -> None:
-    sandbox = Sandbox(
+def _sandbox(options: argparse.Namespace) -> Sandbox:
+    """The sandbox the options describe.
+
+    Raises:
+        ValueError: they describe none (a negative count, a bad lockout).
+    """
+    rate_limit = options.rate_limit
+    if rate_limit is not None and options.lockout is not None:
+        rate_limit = attrs.evolve(rate_limit, lockout=options.lockout)
+    return Sandbox(
         seed=options.seed,
         accounts=options.accounts,
         members_per_account=options.members,
         tokens_per_account=options.tokens,
-        rate_limit=options.rate_limit,
+        rate_limit=rate_limit,
         api_token=options.token,
         port=options.port,
     )
+
+
+async def _serve(sandbox: Sandbox, options: argparse.Namespace) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -76,9 +95,14 @@ async def _serve(options: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    options = _parser().parse_args(argv)
+    parser = _parser()
+    options = parser.parse_args(argv)
+    try:
+        sandbox = _sandbox(options)
+    except ValueError as error:
+        parser.error(str(error))
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(options))
+        asyncio.run(_serve(sandbox, options))
     return 0
 
 

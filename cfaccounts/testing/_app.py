@@ -187,6 +187,9 @@ class SandboxApp:
         async def handle(request: web.Request) -> web.StreamResponse:
             self.counters.received[route.key] += 1
             ray = self._next_ray()
+            # Resolved before the operation: a token that rolls or deletes itself
+            # is still told where its quota stands.
+            quota_key = self.auth.quota_key(request.headers)
             try:
                 response = await self._serve(request, route, ray)
             except SandboxError as error:
@@ -194,24 +197,35 @@ class SandboxApp:
             except ConnectionError:  # the client went away: nothing to answer
                 self.counters.responses[0] += 1
                 raise
-            return self._sent(request, response, ray)
+            return self._sent(request, response, ray, quota_key)
 
         return handle
 
     async def _unrouted(self, request: web.Request) -> web.StreamResponse:
         self.counters.received["unrouted"] += 1
-        return self._sent(request, _error_response(no_route()), self._next_ray())
+        quota_key = self.auth.quota_key(request.headers)
+        return self._sent(request, _error_response(no_route()), self._next_ray(), quota_key)
 
     def _sent(
-        self, request: web.Request, response: web.StreamResponse, ray: str
+        self,
+        request: web.Request,
+        response: web.StreamResponse,
+        ray: str,
+        quota_key: str | None,
     ) -> web.StreamResponse:
-        """Count the answer, and stamp it with its ``cf-ray``."""
+        """Count the answer, and stamp it with its ``cf-ray`` and the caller's quota.
+
+        An answer to a request without a credential the sandbox knows has no
+        ``Ratelimit`` headers: it spends no user's quota.
+        """
         if request.transport is None or request.transport.is_closing():
             self.counters.responses[0] += 1
         else:
             self.counters.responses[response.status] += 1
         if not response.prepared:
             response.headers["cf-ray"] = f"{ray}-SBX"
+            if self.quota is not None and quota_key is not None:
+                response.headers.update(self.quota.headers(quota_key))
         return response
 
     async def _serve(self, request: web.Request, route: Route, ray: str) -> web.StreamResponse:

@@ -52,5 +52,13 @@ def rate_limited() -> SandboxError:
     return SandboxError(429, 971, "Please wait and consider throttling your request speed")
 
 
+def too_many_tokens(limit: int) -> SandboxError:
+    # The reference documents the quota but not the code it is refused with;
+    # a 400 is how the API refuses a request it cannot carry out as asked.
+    return SandboxError(
+        400, 1005, f"Maximum number of API tokens reached: an account may own {limit}"
+    )
+
+
 def no_route() -> SandboxError:
     return SandboxError(404, 7000, "No route for that URI")

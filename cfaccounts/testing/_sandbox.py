@@ -23,7 +23,7 @@ from ._faults import Fault, FaultRule, FaultScript
 from ._quota import Quota
 from ._records import new_id
 from ._seed import AccountSeeder
-from ._store import Store
+from ._store import MAX_TOKENS_PER_ACCOUNT, Store
 
 
 class Sandbox:
@@ -36,12 +36,16 @@ class Sandbox:
         members_per_account: members of each account (the first is the
             sandbox's own user, a super administrator).
         tokens_per_account: account-owned API tokens of each account.
-        rate_limit: requests allowed per credential, Cloudflare's 1,200 per
-            300 s by default; ``RateLimit(1200, per=3)`` for fast tests;
-            ``None`` for no limit.
+        rate_limit: requests allowed per user and window, Cloudflare's 1,200
+            per 300 s by default, with its lockout (see :class:`RateLimit`);
+            ``RateLimit(1200, per=3)`` for fast tests; ``None`` for no limit
+            (and no ``Ratelimit`` headers).
         api_token: the token it answers to (random if not given).
         api_email: the email of a global API key it also answers to.
         api_key: that global API key (give both or neither).
+        max_tokens_per_account: how many account-owned API tokens an
+            account may hold (the API's 500); creating one more is refused
+            with a 400.
         port: the port to listen on; 0 picks a free one.
         now: the moment seed data is dated from (default: now).
 
@@ -63,6 +67,7 @@ class Sandbox:
         api_token: str | None = None,
         api_email: str | None = None,
         api_key: str | None = None,
+        max_tokens_per_account: int = MAX_TOKENS_PER_ACCOUNT,
         port: int = 0,
         now: datetime | None = None,
     ) -> None:
@@ -75,6 +80,11 @@ class Sandbox:
         ):
             if count < 0:
                 raise ValueError(f"{name} must be 0 or more, got {count}")
+        if tokens_per_account > max_tokens_per_account:
+            raise ValueError(
+                f"tokens_per_account ({tokens_per_account}) is more than"
+                f" max_tokens_per_account ({max_tokens_per_account})"
+            )
         owner_rng = random.Random(f"{seed}:owner")
         owner = {
             "email": api_email or "owner@sandbox.example",
@@ -90,18 +100,15 @@ class Sandbox:
             records.append(record)
             token_secrets.update(account_secrets)
         #: The live state; tests may read it (``store.accounts[id].members``).
-        self.store = Store(records, token_secrets, owner, seed)
+        self.store = Store(records, token_secrets, owner, seed, max_tokens_per_account)
         self.api_token = api_token or f"sandbox-{secrets.token_urlsafe(24)}"
         self.api_email = api_email
         self.api_key = api_key
         self.rate_limit = rate_limit
         self.faults = FaultScript()
-        self._app = SandboxApp(
-            self.store,
-            Authenticator(self.store, self.api_token, api_email, api_key),
-            None if rate_limit is None else Quota(rate_limit),
-            self.faults,
-        )
+        self._auth = Authenticator(self.store, self.api_token, api_email, api_key)
+        self._quota = None if rate_limit is None else Quota(rate_limit)
+        self._app = SandboxApp(self.store, self._auth, self._quota, self.faults)
         self._requested_port = port
         self.port = 0
         self._runner: web.AppRunner | None = None
@@ -139,6 +146,31 @@ class Sandbox:
     def received(self, route: str) -> int:
         """How many requests reached ``route`` (``"POST /accounts/{account_id}/members"``)."""
         return self._app.counters.received[route]
+
+    def spend_quota(self, requests: int, *, credential: str | None = None) -> int:
+        """Spend ``requests`` of a user's quota as someone else would (the dashboard, a script).
+
+        For tests of code that must adapt to consumption it cannot see. The
+        requests count as if they had arrived now: past the quota they are
+        refused and start the lockout, exactly as the API would.
+
+        Args:
+            requests: how many requests to count.
+            credential: whose quota: the sandbox's own token (the default) or
+                key, which share one, or the secret of an account-owned token.
+
+        Returns:
+            How many were admitted; the others were refused. With
+            ``rate_limit=None`` every one is admitted.
+
+        Raises:
+            ValueError: ``credential`` is not one the sandbox answers to, or
+                ``requests`` is negative.
+        """
+        if requests < 0:
+            raise ValueError(f"requests must be 0 or more, got {requests}")
+        key = self._auth.quota_key_of(credential)
+        return requests if self._quota is None else self._quota.spend(key, requests)
 
     def client(self, **options: Unpack[ClientOptions]) -> AsyncCloudflare:
         """An :class:`~cfaccounts.AsyncCloudflare` for this sandbox; ``options`` override."""

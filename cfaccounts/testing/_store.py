@@ -16,12 +16,14 @@ import attrs
 from multidict import MultiMapping
 
 from . import _auditlog
-from ._errors import bad_request, conflict, forbidden, not_found
+from ._errors import bad_request, conflict, forbidden, not_found, too_many_tokens
 from ._records import JSON, AccountRecord, Identity, new_id, parse_timestamp, timestamp
 from ._seed import PERMISSION_GROUPS, add_owner, add_roles, new_secret, subscription_record
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 50
+#: The API's quota of account-owned API tokens per account.
+MAX_TOKENS_PER_ACCOUNT = 500
 
 _GROUPS_BY_ID = {group["id"]: group for group in PERMISSION_GROUPS}
 
@@ -144,12 +146,19 @@ class Store:
         secrets: token id → secret of every seeded account-owned token.
         owner: the user the sandbox's own credential acts as.
         seed: makes the ids of new resources deterministic too.
+        max_tokens: how many account-owned tokens an account may hold.
     """
 
     def __init__(
-        self, records: Iterable[AccountRecord], secrets: dict[str, str], owner: JSON, seed: object
+        self,
+        records: Iterable[AccountRecord],
+        secrets: dict[str, str],
+        owner: JSON,
+        seed: object,
+        max_tokens: int = MAX_TOKENS_PER_ACCOUNT,
     ) -> None:
         self.accounts: dict[str, AccountRecord] = {record.id: record for record in records}
+        self.max_tokens = max_tokens
         self.owner = owner
         self._rng = random.Random(f"{seed}:changes")
         #: secret → (account id, token id); the inverse is kept to forget old secrets.
@@ -448,6 +457,8 @@ class Store:
     def create_token(self, call: Call) -> Outcome:
         record = self.account(call)
         fields = self._token_fields(_body(call))
+        if len(record.tokens) >= self.max_tokens:
+            raise too_many_tokens(self.max_tokens)
         token_id, now = self.new_id(), _now()
         token = {
             "id": token_id,
