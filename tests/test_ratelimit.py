@@ -100,10 +100,12 @@ async def test_paced_client_never_meets_a_429(cloudflare_sandbox: Sandbox) -> No
 
 
 @pytest.mark.cloudflare_sandbox(rate_limit=RateLimit(20, per=1), accounts=1)
-async def test_unpaced_client_waits_out_429s_together_and_loses_nothing(
+async def test_a_client_locked_out_by_others_waits_429s_out_together_and_loses_nothing(
     cloudflare_sandbox: Sandbox,
 ) -> None:
     account_id = cloudflare_sandbox.account_ids[0]
+    # Someone else went over the quota: the user is locked out for a window.
+    assert cloudflare_sandbox.spend_quota(21) == 20
     async with cloudflare_sandbox.client(rate_limit=None, max_concurrency=8) as client:
         pages = await asyncio.gather(
             *(client.accounts.roles.list(account_id=account_id) for _ in range(30))
@@ -114,7 +116,20 @@ async def test_unpaced_client_waits_out_429s_together_and_loses_nothing(
     assert responses[200] == 30
     # Each pause meets at most the requests already in flight, not a storm.
     assert pauses >= 1
-    assert responses[429] <= pauses * 8
+    assert 1 <= responses[429] <= pauses * 8
+
+
+@pytest.mark.cloudflare_sandbox(rate_limit=RateLimit(20, per=1), accounts=1)
+async def test_without_a_local_limit_the_headers_still_keep_the_user_under(
+    cloudflare_sandbox: Sandbox,
+) -> None:
+    account_id = cloudflare_sandbox.account_ids[0]
+    async with cloudflare_sandbox.client(rate_limit=None, max_concurrency=8) as client:
+        await client.accounts.roles.list(account_id=account_id)  # learns the quota
+        await asyncio.gather(
+            *(client.accounts.roles.list(account_id=account_id) for _ in range(40))
+        )
+    assert cloudflare_sandbox.counters.responses == {200: 41}
 
 
 def test_client_checks_max_concurrency() -> None:
