@@ -57,11 +57,13 @@ RateLimitSetting: TypeAlias = RateLimit | Literal["learn"] | None
 
 #: While an ended window's successor is unknown, how often a waiting request looks again.
 _PROBE_POLL = 0.05
+#: The longest a waiting request sleeps on the headers' word before looking
+#: again: answers to others' requests keep changing what it should do.
+_RECHECK = 0.5
+#: The most senders the reserve grows for.
+_MAX_SENDERS = 32
 #: How long, at least, between two estimates of how fast others spend the quota.
 _OTHERS_SAMPLE = 1.0
-#: However busy others seem, this share of the fair rate is still ours, so
-#: the estimate keeps being refreshed by our own answers.
-_MIN_SHARE = 0.125
 
 
 @attrs.frozen
@@ -149,12 +151,24 @@ class _OthersEstimate:
     """How fast others spend the quota, from the remaining counts we are shown."""
 
     rate: float = 0.0
+    #: Our own rate over the same stretches, so the two can be compared.
+    ours: float = 0.0
     since: float | None = None
     remaining: int = 0
     answers: int = 0
+    #: Whether a sample was taken in the current window.
+    sampled: bool = False
 
     def restart(self, now: float, remaining: int, answers: int) -> None:
         self.since, self.remaining, self.answers = now, remaining, answers
+
+    def new_window(self, now: float, remaining: int, answers: int) -> None:
+        """A new window began. An estimate no answer confirmed in the last one
+        fades: it may be what kept us from sending, and so from learning better."""
+        if not self.sampled:
+            self.rate /= 2
+        self.sampled = False
+        self.restart(now, remaining, answers)
 
     def sample(self, now: float, remaining: int, answers: int) -> None:
         """Update from a later answer of the same window."""
@@ -166,7 +180,18 @@ class _OthersEstimate:
             return
         spent_by_others = max(0, self.remaining - remaining - (answers - self.answers))
         self.rate = (self.rate + spent_by_others / elapsed) / 2
+        self.ours = (self.ours + (answers - self.answers) / elapsed) / 2
+        self.sampled = True
         self.restart(now, remaining, answers)
+
+    @property
+    def senders(self) -> int:
+        """About how many senders like us share the quota (ourselves included)."""
+        if self.rate <= 0:
+            return 1
+        return min(
+            _MAX_SENDERS, math.ceil(1 + self.rate / max(self.ours, self.rate / _MAX_SENDERS))
+        )
 
 
 class RateLimiter(BaseRateLimiter):
@@ -212,6 +237,10 @@ class RateLimiter(BaseRateLimiter):
         self._window: _Window | None = None
         self._others = _OthersEstimate()
         self._last_admitted = -math.inf
+        #: Until the first answer, nothing is known of what others spend: one
+        #: request at a time, as after a window ends (an explicit limit is the
+        #: caller's word on what may be sent before any answer).
+        self._answered = isinstance(limit, RateLimit)
         self._warned_malformed = False
 
     def __repr__(self) -> str:
@@ -254,6 +283,7 @@ class RateLimiter(BaseRateLimiter):
         with self._lock:
             self._in_flight -= 1
             self._answers += 1
+            self._answered = True
             if self.limit is not None:
                 self._expiries.append(_monotonic() + self.limit.per)
 
@@ -293,7 +323,7 @@ class RateLimiter(BaseRateLimiter):
                 return  # an older answer overtaken by newer ones
             self._others.sample(now, report.remaining, self._answers)
         else:
-            self._others.restart(now, report.remaining, self._answers)
+            self._others.new_window(now, report.remaining, self._answers)
         self._window = _Window(
             remaining=report.remaining,
             reset_at=min(reset_at, window.reset_at) if same_window and window else reset_at,
@@ -303,25 +333,35 @@ class RateLimiter(BaseRateLimiter):
         )
 
     def _reserve(self, window: _Window) -> int:
+        """Requests left unspent: a share of the quota, and one per sender sharing it.
+
+        Each sender's view is as old as its last answer: near the end of a
+        window, every one of them may send one request on what it last saw.
+        """
         quota = window.quota if window.quota is not None else window.remaining
-        return max(1, math.ceil(quota * self.reserve))
+        return max(math.ceil(quota * self.reserve), self._others.senders)
 
     def _header_delay(self, now: float, ahead: int) -> float:
         """How long the headers say to wait (0: go now), for a request ``ahead`` places back."""
         window = self._window
         if window is None:
-            return 0.0
+            if self._answered:
+                return 0.0  # the API sends no Ratelimit headers: the local rule alone
+            return 0.0 if self._in_flight == 0 and ahead == 0 else _PROBE_POLL
         if now >= window.reset_at:
             # The window we knew has ended; others may already be spending the
             # next one. One request at a time until an answer describes it.
             return 0.0 if self._in_flight == 0 and ahead == 0 else _PROBE_POLL
-        left = window.remaining - window.in_flight - window.admitted - ahead - self._reserve(window)
+        known = (
+            window.remaining - window.in_flight - window.admitted - ahead - self._reserve(window)
+        )
         time_left = window.reset_at - now
+        # What others will spend before the reset is not ours to spend: going
+        # over locks out them (the dashboard, too) as much as us.
+        left = known - self._others.rate * time_left
         if left < 1:
             return time_left
-        fair = left / time_left
-        ours = max(fair - self._others.rate, fair * _MIN_SHARE)
-        return max(0.0, self._last_admitted + (ahead + 1) / ours - now)
+        return max(0.0, self._last_admitted + (ahead + 1) * time_left / left - now)
 
     def _local_delay(self, now: float, ahead: int) -> float:
         """How long the local rule says to wait (0: go now)."""
@@ -351,7 +391,9 @@ class RateLimiter(BaseRateLimiter):
             if self._paused_until > now:
                 delay = self._paused_until - now
             else:
-                delay = max(self._local_delay(now, ahead), self._header_delay(now, ahead))
+                delay = max(
+                    self._local_delay(now, ahead), min(self._header_delay(now, ahead), _RECHECK)
+                )
                 if delay <= 0:
                     if queued:
                         queue.remove(ticket)

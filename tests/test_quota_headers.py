@@ -106,7 +106,7 @@ async def test_no_budget_left_waits_for_the_reset(waits: list[float]) -> None:
     # Someone else spent it: 1 left (the reserve) with 7 s to go.
     limiter.observe({"Ratelimit": '"default";r=1;t=7', "Ratelimit-Policy": "default;q=60;w=10"})
     await limiter.acquire()
-    assert waits[0] == pytest.approx(7)
+    assert sum(waits) == pytest.approx(7)  # looking again now and then
 
 
 async def test_what_is_left_is_spread_over_the_time_left(waits: list[float]) -> None:
@@ -118,7 +118,9 @@ async def test_what_is_left_is_spread_over_the_time_left(waits: list[float]) -> 
     for _ in range(5):
         await limiter.acquire()
         limiter.release()
-    assert waits == pytest.approx([1.0] * 5)
+    # Five requests a second apart, each wait cut short to look at fresh answers.
+    assert sum(waits) == pytest.approx(5.0, rel=0.1)
+    assert max(waits) <= 0.5
 
 
 async def test_an_ended_window_lets_one_request_probe_it(waits: list[float]) -> None:
@@ -127,7 +129,7 @@ async def test_an_ended_window_lets_one_request_probe_it(waits: list[float]) -> 
     limiter.release()
     limiter.observe({"Ratelimit": '"default";r=0;t=2'})
     await limiter.acquire()  # waits out the window
-    assert waits == [2]
+    assert sum(waits) == pytest.approx(2)
     second = asyncio.create_task(limiter.acquire())
     for _ in range(5):
         await asyncio.sleep(0)

@@ -48,7 +48,7 @@ async def test_a_request_in_flight_holds_its_slot(waits: list[float]) -> None:
 
 
 async def test_pause_holds_everyone_once() -> None:
-    limiter = RateLimiter(None)
+    limiter = RateLimiter(RateLimit(100, per=1))
     loop = asyncio.get_running_loop()
     started = loop.time()
     limiter.pause(0.2)
