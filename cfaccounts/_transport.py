@@ -35,7 +35,11 @@ class Transport:
     """Sends prepared requests over one :class:`aiohttp.ClientSession`."""
 
     def __init__(
-        self, session: aiohttp.ClientSession | None = None, *, headers: Mapping[str, str]
+        self,
+        session: aiohttp.ClientSession | None = None,
+        *,
+        headers: Mapping[str, str],
+        proxy: URL | None = None,
     ) -> None:
         if session is not None:
             _no_silent_resend(session)
@@ -44,6 +48,8 @@ class Transport:
         self._closed = False
         #: Every request's headers, unless it adds its own (then it sends them all).
         self._shared_headers = headers
+        #: Passed per request, so a caller's session needs no proxy of its own.
+        self._proxy = proxy
 
     @property
     def closed(self) -> bool:
@@ -79,7 +85,13 @@ class Transport:
         try:
             # Redirects are not followed: X-Auth-Key would go wherever they point.
             async with session.request(
-                method, url, headers=headers, data=body, timeout=timeout, allow_redirects=False
+                method,
+                url,
+                headers=headers,
+                data=body,
+                timeout=timeout,
+                allow_redirects=False,
+                proxy=self._proxy,
             ) as response:
                 content = await response.read()
                 return RawResponse(
