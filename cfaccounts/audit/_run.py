@@ -300,8 +300,7 @@ class Audit:
         invited_on = {}
         if members is not None:
             invited_on = (
-                await reader.read("audit_log", lambda: self._invitations(account_id, members))
-                or {}
+                await reader.read("audit_log", lambda: self._invitations(account_id, members)) or {}
             )
         unread = {
             check: next(source for source in sources if source in reader.forbidden)
