@@ -256,8 +256,8 @@ async def _watch(run: Audit, client: AsyncCloudflare, console: Console) -> None:
         task = progress.add_task("audit", total=None, requests=0, waiting="")
         while True:
             waiting = ""
-            if run.waiting_until is not None and run.retry_after is not None:
-                left = max(0.0, run.waiting_until - time.monotonic())
+            left = (run.waiting_until or 0.0) - time.monotonic()
+            if left > 0 and run.retry_after is not None:
                 waiting = (
                     f", rate limited: waiting {left:.0f} s (Retry-After {run.retry_after:g} s)"
                 )
@@ -472,7 +472,10 @@ _EPILOG = "\n\n".join(
                 (f"{ENV_EMAIL} + {ENV_KEY}", "a global API key; or"),
                 (ENV_SERVICE_KEY, "a user service key"),
                 ("CLOUDFLARE_BASE_URL", "the API root (https://api.cloudflare.com/client/v4)"),
-                ("HTTPS_PROXY, HTTP_PROXY, NO_PROXY", "the proxy (--proxy URL overrides; --proxy none)"),
+                (
+                    "HTTPS_PROXY, HTTP_PROXY, NO_PROXY",
+                    "the proxy (--proxy URL overrides; --proxy none)",
+                ),
                 (ENV_LOG, "debug or info: log requests to stderr"),
             ],
             40,

@@ -107,7 +107,7 @@ class _Reader:
                 if waited + retry_after > self.audit.max_wait:
                     raise _WaitedTooLong(error, retry_after, waited, self.audit.max_wait) from None
                 waited += retry_after
-                await self.audit._wait_out(retry_after)
+                self.audit._wait_out(retry_after)
                 continue
             self.audit._reached = True
             return result
@@ -178,8 +178,8 @@ class Audit:
         self.accounts_done = 0
         self.failures: list[AccountFailure] = []
         self.not_checked: list[NotChecked] = []
-        #: While reads wait out a 429: when (``time.monotonic()``) the wait
-        #: ends, and the ``Retry-After`` that asked for it.
+        #: The latest wait for a 429: when (``time.monotonic()``) it ends, and
+        #: the ``Retry-After`` that asked for it; waiting while in the future.
         self.waiting_until: float | None = None
         self.retry_after: float | None = None
         #: Whether any request was answered: before that, an unreachable API ends the audit.
@@ -263,17 +263,16 @@ class Audit:
             )
         )
 
-    async def _wait_out(self, retry_after: float) -> None:
-        """Hold every request of the client for a 429's ``Retry-After``, and say so."""
+    def _wait_out(self, retry_after: float) -> None:
+        """Hold every request of the client for a 429's ``Retry-After``, and say so.
+
+        The read is made again at once: its first request waits in the
+        client's limiter until the pause ends, with every other one.
+        """
         until = time.monotonic() + retry_after
         if self.waiting_until is None or until > self.waiting_until:
             self.waiting_until, self.retry_after = until, retry_after
         self.client.rate_limiter.pause(retry_after)
-        try:
-            await asyncio.sleep(retry_after)
-        finally:
-            if self.waiting_until is not None and self.waiting_until <= time.monotonic():
-                self.waiting_until = self.retry_after = None
 
     async def _audit_account(self, account: Account) -> list[Finding]:
         accounts = self.client.accounts
