@@ -60,7 +60,11 @@ class Transport:
         if self._closed:
             raise ClientClosedError()
         if self._session is None:
-            self._session = _no_silent_resend(aiohttp.ClientSession(headers=self._shared_headers))
+            # aiohttp copies a session's default headers into the headers it
+            # sends the proxy, Authorization becoming Proxy-Authorization: with
+            # a proxy, the credentials travel with each request only.
+            shared = self._shared_headers if self._proxy is None else None
+            self._session = _no_silent_resend(aiohttp.ClientSession(headers=shared))
         return self._session
 
     async def send(
@@ -80,7 +84,7 @@ class Transport:
             ClientClosedError: the transport was closed.
         """
         session = self._get_session()
-        if self._owns_session and headers is self._shared_headers:
+        if self._owns_session and self._proxy is None and headers is self._shared_headers:
             headers = {}
         try:
             # Redirects are not followed: X-Auth-Key would go wherever they point.

@@ -372,7 +372,8 @@ def test_an_interrupted_run_reports_what_finished(
 ) -> None:
     healthy_1, healthy_2, forbidden, slow = cloudflare_sandbox.account_ids
     cloudflare_sandbox.inject(Fault.error(403), "*", account_id=forbidden, times=None)
-    cloudflare_sandbox.inject(Fault.latency(60), "*", account_id=slow, times=None)
+    # Long enough to be cut off; short enough that the sandbox closes soon after.
+    cloudflare_sandbox.inject(Fault.latency(8), "*", account_id=slow, times=None)
     target = tmp_path / "report.json"
     target.write_text("an older report")
     process = subprocess.Popen(
