@@ -679,6 +679,29 @@ def audit(
         )
     except KeyboardInterrupt:  # before the audit's own handler was in place
         state.signal = state.signal or signal.SIGINT
+    try:
+        _finish(
+            state,
+            thresholds=thresholds,
+            fail_on=fail_on,
+            output_format=output_format,
+            output=output,
+            errors=errors,
+        )
+    except KeyboardInterrupt:  # a second Ctrl-C while writing: the output is whole or old
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def _finish(
+    state: _State,
+    *,
+    thresholds: Thresholds,
+    fail_on: Severity | None,
+    output_format: str,
+    output: Path | None,
+    errors: Console,
+) -> NoReturn:
+    """Write the report and the summary, and exit with the run's code."""
     summary = _summary(state, thresholds, fail_on)
     findings = _ordered(state.findings)
     code = summary.exit_code
