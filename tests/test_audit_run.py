@@ -189,9 +189,10 @@ async def test_a_long_retry_after_is_waited_out_within_max_wait(
     cloudflare_sandbox: Sandbox, waits: list[float]
 ) -> None:
     # Longer than the client's own retries wait (60 s): the audit waits it out itself.
-    cloudflare_sandbox.inject(
-        Fault.rate_limited(250), "GET /accounts/{account_id}/members", times=2
-    )
+    for account_id in cloudflare_sandbox.account_ids[:2]:
+        cloudflare_sandbox.inject(
+            Fault.rate_limited(250), "GET /accounts/{account_id}/members", account_id=account_id
+        )
     async with cloudflare_sandbox.client(max_retries=0) as client:
         run = Audit(client, max_wait=300)
         findings = [finding async for finding in run]
