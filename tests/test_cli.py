@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import jsonschema
 import pytest
@@ -500,7 +500,7 @@ def test_a_failed_write_leaves_the_older_file_whole(tmp_path: Path) -> None:
     target.write_text("older")
     target.chmod(0o640)
 
-    def crash(stream: Any) -> None:
+    def crash(stream: IO[str]) -> None:
         stream.write('{"half": ')
         raise RuntimeError("crashed mid-write")
 
@@ -508,7 +508,11 @@ def test_a_failed_write_leaves_the_older_file_whole(tmp_path: Path) -> None:
         write_atomically(target, crash)
     assert target.read_text() == "older"
     assert os.listdir(tmp_path) == ["report.json"]
-    write_atomically(target, lambda stream: stream.write("newer"))
+
+    def newer(stream: IO[str]) -> None:
+        stream.write("newer")
+
+    write_atomically(target, newer)
     assert target.read_text() == "newer"
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from threading import Thread
+from typing import Unpack
 
 import aiohttp
 import pytest
@@ -17,6 +18,7 @@ from aiohttp import web
 from yarl import URL
 
 from cfaccounts import AsyncCloudflare, Cloudflare, ConfigurationError
+from cfaccounts._client import ClientOptions
 from cfaccounts.testing import Sandbox
 
 _SCRIPT = Path(sys.executable).with_name("cfaccounts")
@@ -114,7 +116,7 @@ def test_no_proxy_and_proxy_false_connect_directly(
     proxy: ForwardProxy, cloudflare_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("http_proxy", proxy.url)
-    with Cloudflare(**_sdk(cloudflare_sandbox), proxy=False) as client:
+    with Cloudflare(**_sdk(cloudflare_sandbox, proxy=False)) as client:
         assert client.accounts.list().result
     monkeypatch.setenv("no_proxy", "127.0.0.1")
     with Cloudflare(**_sdk(cloudflare_sandbox)) as client:
@@ -124,7 +126,7 @@ def test_no_proxy_and_proxy_false_connect_directly(
 
 def test_an_explicit_proxy_with_a_login(proxy: ForwardProxy, cloudflare_sandbox: Sandbox) -> None:
     login = URL(proxy.url).with_user("egress").with_password("proxy-secret")
-    with Cloudflare(**_sdk(cloudflare_sandbox), proxy=str(login)) as client:
+    with Cloudflare(**_sdk(cloudflare_sandbox, proxy=str(login))) as client:
         assert client.accounts.list().result
     assert proxy.targets() == {_sandbox_authority(cloudflare_sandbox)}
     assert proxy.authorizations == ["Basic ZWdyZXNzOnByb3h5LXNlY3JldA=="]
@@ -155,8 +157,8 @@ def test_netrc_is_never_read(
     assert proxy.authorizations == [None]
 
 
-def _sdk(sandbox: Sandbox) -> dict[str, str]:
-    return {"api_token": sandbox.api_token, "base_url": sandbox.base_url}
+def _sdk(sandbox: Sandbox, **options: Unpack[ClientOptions]) -> ClientOptions:
+    return {"api_token": sandbox.api_token, "base_url": sandbox.base_url, **options}
 
 
 # -- the command line ------------------------------------------------------------------------
