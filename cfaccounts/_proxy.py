@@ -7,7 +7,9 @@ per request. aiohttp's own ``trust_env`` is never turned on: it would also
 send logins from ``~/.netrc`` to whatever host the base URL names.
 
 Every request of a client goes to its base URL's host, so the choice is made
-once, when the client is built.
+once, when the client is built. As with curl, a variable without a scheme
+(``proxy.example:3128``) names an ``http://`` proxy; ``ALL_PROXY`` (often a
+SOCKS proxy, which aiohttp cannot use) is not read.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ def resolve_proxy(base_url: str, setting: ProxySetting) -> URL | None:
         found = urllib.request.getproxies().get(target.scheme or "")
         if not found or (target.host and urllib.request.proxy_bypass(target.host)):
             return None
+        if "://" not in found:  # curl's convention: host:port alone is an http proxy
+            found = f"http://{found}"
         return _checked(found, f"the {target.scheme}_proxy environment variable")
     if isinstance(setting, str | URL):
         return _checked(str(setting), "proxy")

@@ -679,6 +679,10 @@ def audit(
         )
     except KeyboardInterrupt:  # before the audit's own handler was in place
         state.signal = state.signal or signal.SIGINT
+    except CloudflareError as error:  # starting the sandbox's client, say
+        state.cannot_start = error
+    except Exception as error:  # a bug outside the audit itself
+        state.internal = error
     try:
         _finish(
             state,

@@ -178,6 +178,18 @@ async def test_forbidden_tokens_leave_the_member_checks_running(
     assert {n.permission for n in run.not_checked} == {"Account API Tokens Read"}
 
 
+async def test_a_forbidden_account_name_leaves_every_check_running(
+    cloudflare_sandbox: Sandbox,
+) -> None:
+    chosen = cloudflare_sandbox.account_ids[0]
+    _, full = await run_audit(cloudflare_sandbox, account_ids=[chosen])
+    cloudflare_sandbox.inject(Fault.error(403), "GET /accounts/{account_id}", times=None)
+    run, findings = await run_audit(cloudflare_sandbox, account_ids=[chosen])
+    assert (run.failures, run.not_checked) == ([], [])
+    assert [(f.subject_id, f.check) for f in findings] == [(f.subject_id, f.check) for f in full]
+    assert {f.account_name for f in findings} == {""}  # the name is all it lacks
+
+
 def test_every_check_says_what_it_reads() -> None:
     documented = set(re.findall(r"``(\w+)``\s+(?:high|medium|low)", _checks.__doc__ or ""))
     assert documented == set(CHECK_SOURCES)

@@ -112,6 +112,15 @@ async def test_the_environment_proxy_is_used(
     assert proxy.authorizations == [None]
 
 
+def test_an_environment_proxy_without_a_scheme_is_http(
+    proxy: ForwardProxy, cloudflare_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", proxy.url.removeprefix("http://"))  # as curl takes it
+    with Cloudflare(**_sdk(cloudflare_sandbox)) as client:
+        assert client.accounts.list().result
+    assert proxy.targets() == {_sandbox_authority(cloudflare_sandbox)}
+
+
 def test_no_proxy_and_proxy_false_connect_directly(
     proxy: ForwardProxy, cloudflare_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:

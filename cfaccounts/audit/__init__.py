@@ -21,6 +21,7 @@ from ._findings import (
     SubjectKind,
     Thresholds,
 )
+from ._report import report_schema
 from ._run import CHECK_SOURCES, SOURCES, Audit, Source
 
 __all__ = [
@@ -35,4 +36,5 @@ __all__ = [
     "Source",
     "SubjectKind",
     "Thresholds",
+    "report_schema",
 ]

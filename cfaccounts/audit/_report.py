@@ -110,8 +110,11 @@ class RunSummary:
 
 
 def write_json(document: Mapping[str, Any], stream: IO[str]) -> None:
-    """The report (or summary) as indented JSON, one value per line, never wrapped."""
-    json.dump(document, stream, indent=2, ensure_ascii=False)
+    """The report (or summary) as indented JSON, one value per line, never wrapped.
+
+    ASCII only (other characters escaped), whatever the encoding of the stream.
+    """
+    json.dump(document, stream, indent=2)
     stream.write("\n")
 
 

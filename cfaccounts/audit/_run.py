@@ -38,12 +38,12 @@ T = TypeVar("T")
 class Source:
     """Data an audit reads from each account, and the token permission it takes."""
 
+    #: The request that reads it, such as ``GET /accounts/{account_id}/members``.
     request: str
+    #: The API token permission that allows the request.
     permission: str
 
 
-#: What the audit reads, by name. A source the credential may not read (403)
-#: leaves the checks that need it *not checked* for that account; the others run.
 SOURCES: dict[str, Source] = {
     "account": Source("GET /accounts/{account_id}", "Account Settings Read"),
     "members": Source("GET /accounts/{account_id}/members", "Account Settings Read"),
@@ -51,9 +51,12 @@ SOURCES: dict[str, Source] = {
     "tokens": Source("GET /accounts/{account_id}/tokens", "Account API Tokens Read"),
     "audit_log": Source("GET /accounts/{account_id}/logs/audit", "Account Settings Read"),
 }
+"""What the audit reads from each account, by name.
 
-#: The sources each check needs. ``account`` (the name, read only for
-#: ``--account`` ids) is needed by none: without it findings carry the id only.
+A source the credential may not read (a 403) leaves the checks that need it
+*not checked* for that account (:class:`NotChecked`); the others run.
+"""
+
 CHECK_SOURCES: dict[str, tuple[str, ...]] = {
     # Whether a member is a super administrator (the severity) comes from the roles.
     "member_without_2fa": ("members", "roles"),
@@ -67,6 +70,11 @@ CHECK_SOURCES: dict[str, tuple[str, ...]] = {
     "token_unused": ("tokens",),
     "token_wildcard_resources": ("tokens",),
 }
+"""The :data:`SOURCES` each check needs.
+
+``account`` (the name, read only for ``account_ids``) is needed by none:
+without it, findings carry the account id and an empty name.
+"""
 
 
 class _WaitedTooLong(Exception):
