@@ -80,6 +80,7 @@ EXIT_CODES: tuple[tuple[str, str], ...] = (
 
 __all__ = ["EXIT_CODES", "FIELDS", "main"]
 
+FORMATS = ("table", "json", "csv")
 _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
 _SIDECAR_SUFFIX = ".summary.json"
 _EXIT_FOR_SIGNAL = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: EXIT_TERMINATED}
@@ -100,9 +101,6 @@ def write_table(findings: Sequence[Finding], stream: IO[str]) -> None:
             f.detail,
         )
     Console(file=stream, width=None if stream.isatty() else 160).print(table)
-
-
-FORMATS = ("table", "json", "csv")
 
 
 def _ordered(findings: Iterable[Finding]) -> list[Finding]:
@@ -238,8 +236,8 @@ class _State:
         self.run: Audit | None = None
         self.stats = ""
         self.signal: signal.Signals | None = None
-        self.cannot_start: CloudflareError | None = None
-        self.internal: BaseException | None = None
+        self.could_not_run: CloudflareError | None = None
+        self.internal: Exception | None = None
 
 
 async def _watch(run: Audit, client: AsyncCloudflare, console: Console) -> None:
@@ -279,22 +277,21 @@ async def _collect(run: Audit, state: _State) -> None:
 async def _audit(
     state: _State,
     *,
-    client: AsyncCloudflare | None,
+    target: AsyncCloudflare | Sandbox,
     client_options: dict[str, Any],
     audit_options: dict[str, Any],
-    sandbox: Sandbox | None,
     errors: Console,
 ) -> None:
-    """Run the audit into ``state``; a signal or a failure ends it with ``state`` kept.
+    """Run the audit of ``target`` into ``state``; a signal ends it with ``state`` kept.
 
-    ``client`` is ``None`` for the ``sandbox``, whose client exists once it runs.
+    A :class:`Sandbox` target is started here, and audited with a client of its own.
     """
     async with contextlib.AsyncExitStack() as stack:
-        if sandbox is not None:
-            await stack.enter_async_context(sandbox)
-            client = sandbox.client(**client_options)
-        if client is None:
-            raise TypeError("a client or a sandbox is needed")
+        if isinstance(target, Sandbox):
+            await stack.enter_async_context(target)
+            client = target.client(**client_options)
+        else:
+            client = target
         await stack.enter_async_context(client)
         run = state.run = Audit(client, **audit_options)
         collect = asyncio.create_task(_collect(run, state))
@@ -315,10 +312,6 @@ async def _audit(
                 # Cancelled from outside (KeyboardInterrupt where signal handlers
                 # cannot be installed): the same as Ctrl-C.
                 state.signal = signal.SIGINT
-        except CloudflareError as error:
-            state.cannot_start = error
-        except Exception as error:  # a bug: report it, and what was finished
-            state.internal = error
         finally:
             for signum in _EXIT_FOR_SIGNAL:
                 with contextlib.suppress(NotImplementedError):
@@ -341,8 +334,8 @@ def _outcome(state: _State, fail_on: Severity | None) -> tuple[Outcome, int, str
     if state.internal is not None:
         error = state.internal
         return "internal_error", EXIT_INTERNAL, f"{type(error).__name__}: {error}"
-    if state.cannot_start is not None:
-        return "could_not_run", EXIT_USAGE, str(state.cannot_start)
+    if state.could_not_run is not None:
+        return "could_not_run", EXIT_USAGE, str(state.could_not_run)
     if state.run is not None and state.run.failures:
         return "partial", EXIT_PARTIAL, None
     if fail_on is not None and any(at_least(f.severity, fail_on) for f in state.findings):
@@ -649,39 +642,28 @@ def audit(
         # Checked before anything is sent: a bad CLOUDFLARE_LOG, a missing
         # credential or a malformed proxy variable is a usage error.
         configure_from_env()
-        client = None if sandbox else AsyncCloudflare(**client_options)
+        target = (
+            _sandbox(sandbox_accounts, rate_limit) if sandbox else AsyncCloudflare(**client_options)
+        )
     except CloudflareError as error:
         _tell(errors, f"cfaccounts audit: {error}")
         sys.exit(EXIT_USAGE)
-    embedded = (
-        Sandbox(
-            seed="audit",
-            accounts=sandbox_accounts,
-            members_per_account=25,
-            tokens_per_account=12,
-            # It enforces the limit the client paces to, as Cloudflare would.
-            rate_limit=rate_limit,
-        )
-        if sandbox
-        else None
-    )
     state = _State()
     try:
         asyncio.run(
             _audit(
                 state,
-                client=client,
+                target=target,
                 client_options=client_options,
                 audit_options=audit_options,
-                sandbox=embedded,
                 errors=errors,
             )
         )
     except KeyboardInterrupt:  # before the audit's own handler was in place
         state.signal = state.signal or signal.SIGINT
-    except CloudflareError as error:  # starting the sandbox's client, say
-        state.cannot_start = error
-    except Exception as error:  # a bug outside the audit itself
+    except CloudflareError as error:  # the accounts cannot be listed, say
+        state.could_not_run = error
+    except Exception as error:  # a bug: reported, with what was finished
         state.internal = error
     try:
         _finish(
@@ -694,6 +676,18 @@ def audit(
         )
     except KeyboardInterrupt:  # a second Ctrl-C while writing: the output is whole or old
         sys.exit(EXIT_INTERRUPTED)
+
+
+def _sandbox(accounts: int, rate_limit: RateLimit | None) -> Sandbox:
+    """The embedded sandbox ``--sandbox`` audits."""
+    return Sandbox(
+        seed="audit",
+        accounts=accounts,
+        members_per_account=25,
+        tokens_per_account=12,
+        # It enforces the limit the client paces to, as Cloudflare would.
+        rate_limit=rate_limit,
+    )
 
 
 def _finish(
