@@ -190,7 +190,7 @@ def test_chosen_accounts_only(cloudflare_sandbox: Sandbox) -> None:
     ],
 )
 def test_usage_errors_exit_2_before_any_request(
-    cloudflare_sandbox: Sandbox, args: list[str], env: dict[str, str], says: str, tmp_path: Path
+    cloudflare_sandbox: Sandbox, args: list[str], env: dict[str, str], says: str
 ) -> None:
     result = cfaccounts("--format", "json", *args, sandbox=cloudflare_sandbox, env=env)
     assert result.returncode == 2

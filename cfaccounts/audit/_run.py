@@ -88,39 +88,6 @@ class _WaitedTooLong(Exception):
         self.error = error
 
 
-class _Reader:
-    """Reads one account's sources, noting the ones the credential may not read."""
-
-    def __init__(self, audit: Audit, account: Account) -> None:
-        self.audit = audit
-        self.account = account
-        #: Source name → the 403 that refused it.
-        self.forbidden: dict[str, PermissionDeniedError] = {}
-
-    async def read(self, source: str, fetch: Callable[[], Awaitable[T]]) -> T | None:
-        """``fetch()``'s result, or ``None`` when the credential may not read ``source``.
-
-        A 429 is waited out (its ``Retry-After``) and the read made again,
-        as long as the waits for this read stay within the audit's ``max_wait``.
-        """
-        waited = 0.0
-        while True:
-            try:
-                result = await fetch()
-            except PermissionDeniedError as error:
-                self.forbidden[source] = error
-                return None
-            except RateLimitError as error:
-                retry_after = error.retry_after if error.retry_after is not None else _WINDOW
-                if waited + retry_after > self.audit.max_wait:
-                    raise _WaitedTooLong(error, retry_after, waited, self.audit.max_wait) from None
-                waited += retry_after
-                self.audit._wait_out(retry_after)
-                continue
-            self.audit._reached = True
-            return result
-
-
 class Audit:
     """An audit of the members and API tokens of every account, or of ``account_ids``.
 
@@ -271,6 +238,34 @@ class Audit:
             )
         )
 
+    async def _read(
+        self,
+        forbidden: dict[str, PermissionDeniedError],
+        source: str,
+        fetch: Callable[[], Awaitable[T]],
+    ) -> T | None:
+        """``fetch()``'s result, or ``None`` (noted in ``forbidden``) when ``source`` is refused.
+
+        A 429 is waited out (its ``Retry-After``) and the read made again,
+        as long as the waits for this read stay within :attr:`max_wait`.
+        """
+        waited = 0.0
+        while True:
+            try:
+                result = await fetch()
+            except PermissionDeniedError as error:
+                forbidden[source] = error
+                return None
+            except RateLimitError as error:
+                retry_after = error.retry_after if error.retry_after is not None else _WINDOW
+                if waited + retry_after > self.max_wait:
+                    raise _WaitedTooLong(error, retry_after, waited, self.max_wait) from None
+                waited += retry_after
+                self._wait_out(retry_after)
+                continue
+            self._reached = True
+            return result
+
     def _wait_out(self, retry_after: float) -> None:
         """Hold every request of the client for a 429's ``Retry-After``, and say so.
 
@@ -285,37 +280,46 @@ class Audit:
     async def _audit_account(self, account: Account) -> list[Finding]:
         accounts = self.client.accounts
         account_id, name = account
-        reader = _Reader(self, account)
+        # Source name → the 403 that refused it.
+        forbidden: dict[str, PermissionDeniedError] = {}
         if not name:
             # A 404 here fails the account; a 403 leaves the findings without its name.
-            found = await reader.read("account", lambda: accounts.get(account_id=account_id))
+            found = await self._read(
+                forbidden, "account", lambda: accounts.get(account_id=account_id)
+            )
             account = (account_id, found.name if found is not None else "")
         members, roles, tokens = await _gather(
-            reader.read(
+            self._read(
+                forbidden,
                 "members",
                 lambda: _all(accounts.members.list(account_id=account_id, per_page=_PER_PAGE)),
             ),
-            reader.read(
+            self._read(
+                forbidden,
                 "roles",
                 lambda: _all(accounts.roles.list(account_id=account_id, per_page=_PER_PAGE)),
             ),
-            reader.read(
+            self._read(
+                forbidden,
                 "tokens",
                 lambda: _all(accounts.tokens.list(account_id=account_id, per_page=_PER_PAGE)),
             ),
         )
-        invited_on = {}
+        invited_on: dict[str, datetime] = {}
         if members is not None:
             invited_on = (
-                await reader.read("audit_log", lambda: self._invitations(account_id, members)) or {}
+                await self._read(
+                    forbidden, "audit_log", lambda: self._invitations(account_id, members)
+                )
+                or {}
             )
         unread = {
-            check: next(source for source in sources if source in reader.forbidden)
+            check: next(source for source in sources if source in forbidden)
             for check, sources in CHECK_SOURCES.items()
-            if any(source in reader.forbidden for source in sources)
+            if any(source in forbidden for source in sources)
         }
         if len(unread) == len(CHECK_SOURCES):
-            raise next(iter(reader.forbidden.values()))  # nothing could be checked
+            raise next(iter(forbidden.values()))  # nothing could be checked
         for check, source in unread.items():
             self.not_checked.append(
                 NotChecked(
@@ -324,7 +328,7 @@ class Audit:
                     check=check,
                     permission=SOURCES[source].permission,
                     request=SOURCES[source].request,
-                    error=str(reader.forbidden[source]),
+                    error=str(forbidden[source]),
                 )
             )
         found_all = [
