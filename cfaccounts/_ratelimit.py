@@ -105,6 +105,11 @@ class RateLimiter:
         #: Requests waiting, in arrival order.
         self._queue: deque[object] = deque()
 
+    @property
+    def paused_until(self) -> float:
+        """When (on :func:`time.monotonic`'s clock) the pause after a 429 ends; past if none."""
+        return self._paused_until
+
     def __repr__(self) -> str:
         return (
             f"<RateLimiter {self.limit} requests={self.requests}"

@@ -254,11 +254,10 @@ async def _watch(run: Audit, client: AsyncCloudflare, console: Console) -> None:
         task = progress.add_task("audit", total=None, requests=0, waiting="")
         while True:
             waiting = ""
-            left = (run.waiting_until or 0.0) - time.monotonic()
-            if left > 0 and run.retry_after is not None:
-                waiting = (
-                    f", rate limited: waiting {left:.0f} s (Retry-After {run.retry_after:g} s)"
-                )
+            left = limiter.paused_until - time.monotonic()
+            if left > 0:
+                asked = f" (Retry-After {run.retry_after:g} s)" if run.retry_after else ""
+                waiting = f", rate limited: waiting {left:.0f} s{asked}"
             progress.update(
                 task,
                 completed=run.accounts_done,

@@ -6,10 +6,12 @@ precedence between rows; reports are validated against the shipped schema.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
+import pty
 import re
 import shutil
 import signal
@@ -283,6 +285,30 @@ def test_a_retry_after_beyond_max_wait_exits_3_showing_it(cloudflare_sandbox: Sa
     assert failed["status_code"] == 429
     assert "Retry-After 120 s" in failed["error"]
     assert "Retry-After 120 s" in result.stderr
+
+
+@pytest.mark.cloudflare_sandbox(accounts=2, members_per_account=3, tokens_per_account=2)
+def test_the_progress_line_shows_a_rate_limit_wait(cloudflare_sandbox: Sandbox) -> None:
+    cloudflare_sandbox.inject(
+        Fault.rate_limited(3), MEMBERS, account_id=cloudflare_sandbox.account_ids[0]
+    )
+    controller, terminal = pty.openpty()  # stderr is a terminal: the progress line shows
+    process = subprocess.Popen(
+        [*COMMAND, "audit", "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        env=environment(cloudflare_sandbox, COLUMNS="200", TERM="xterm"),
+    )
+    os.close(terminal)
+    shown = b""
+    with contextlib.suppress(OSError):  # EIO once the process is gone
+        while chunk := os.read(controller, 65536):
+            shown += chunk
+    os.close(controller)
+    assert process.wait(timeout=60) == 0
+    assert process.stdout is not None
+    process.stdout.close()
+    assert re.search(rb"rate limited: waiting [1-3] s", shown)
 
 
 @pytest.mark.cloudflare_sandbox(accounts=2, members_per_account=25, tokens_per_account=6)

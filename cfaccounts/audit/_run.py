@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -109,9 +108,9 @@ class Audit:
             out of range (before anything is sent).
 
     While it runs, :attr:`accounts_total` (once known), :attr:`accounts_done`,
-    :attr:`failures`, :attr:`not_checked` and :attr:`waiting_until` say how
-    far it got; the client's :attr:`~cfaccounts.AsyncCloudflare.rate_limiter`
-    counts requests and waits.
+    :attr:`failures` and :attr:`not_checked` say how far it got; the client's
+    :attr:`~cfaccounts.AsyncCloudflare.rate_limiter` counts requests and waits,
+    and its ``paused_until`` says when a wait for a 429 ends.
 
     An account that cannot be read (a 404, a timeout, a 429 asking for more
     than ``max_wait``) becomes an :class:`AccountFailure` and the audit goes
@@ -153,9 +152,8 @@ class Audit:
         self.accounts_done = 0
         self.failures: list[AccountFailure] = []
         self.not_checked: list[NotChecked] = []
-        #: The latest wait for a 429: when (``time.monotonic()``) it ends, and
-        #: the ``Retry-After`` that asked for it; waiting while in the future.
-        self.waiting_until: float | None = None
+        #: The ``Retry-After`` of the latest 429 the audit waited out itself
+        #: (one longer than the client's retries wait); ``None`` before any.
         self.retry_after: float | None = None
         #: Whether any request was answered: before that, an unreachable API ends the audit.
         self._reached = False
@@ -272,9 +270,7 @@ class Audit:
         The read is made again at once: its first request waits in the
         client's limiter until the pause ends, with every other one.
         """
-        until = time.monotonic() + retry_after
-        if self.waiting_until is None or until > self.waiting_until:
-            self.waiting_until, self.retry_after = until, retry_after
+        self.retry_after = retry_after
         self.client.rate_limiter.pause(retry_after)
 
     async def _audit_account(self, account: Account) -> list[Finding]:
