@@ -56,7 +56,10 @@ def run_row(
     redis_url: str | None = None,
 ) -> dict[str, Any]:
     """Run one row and return its measurements."""
-    with Sandbox(accounts=accounts, rate_limit=quota) as sandbox, tempfile.TemporaryDirectory() as tmp:
+    with (
+        Sandbox(accounts=accounts, rate_limit=quota) as sandbox,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         command = [sys.executable, "-m", "cfaccounts", "audit", "--format", "json"]
         if limiter == "redis":
             assert redis_url is not None

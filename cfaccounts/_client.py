@@ -13,6 +13,7 @@ from ._core import Core
 from ._credentials import Credentials, resolve_credentials
 from ._limiter import LEARN, BaseRateLimiter, RateLimiter, RateLimitSetting
 from ._logging import configure_from_env
+from ._proxy import ProxySetting, resolve_proxy
 from ._request import RequestBuilder, as_client_timeout
 from ._retry import RetryPolicy
 from ._transport import Transport
@@ -36,6 +37,7 @@ class ClientOptions(TypedDict, total=False):
     default_query: Mapping[str, object] | None
     rate_limit: RateLimitSetting | BaseRateLimiter
     max_concurrency: int
+    proxy: ProxySetting
 
 
 ENV_BASE_URL = "CLOUDFLARE_BASE_URL"
@@ -68,6 +70,11 @@ class AsyncCloudflare:
             together. Either way, a 429 pauses every request of the
             client for its ``Retry-After``, once, together.
         max_concurrency: requests in flight at once, at most.
+        proxy: an HTTP proxy URL to send every request through. ``None``
+            (the default) uses the environment's ``HTTPS_PROXY`` /
+            ``HTTP_PROXY`` unless ``NO_PROXY`` exempts the base URL's host;
+            ``False`` connects directly whatever the environment says.
+            ``~/.netrc`` is never read.
         session: an :class:`aiohttp.ClientSession` to use; it stays the
             caller's to close. Without one, the client creates its own on
             first use and closes it in :meth:`close`. aiohttp's own silent
@@ -77,6 +84,8 @@ class AsyncCloudflare:
     Raises:
         CredentialsError: credentials are missing, incomplete or ambiguous
             (checked here, not at the first request).
+        ConfigurationError: ``CLOUDFLARE_LOG`` names no known level, or the
+            proxy URL is malformed.
 
     Use it as ``async with AsyncCloudflare() as client:``, or call
     :meth:`close` when done.
@@ -96,6 +105,7 @@ class AsyncCloudflare:
         default_query: Mapping[str, object] | None = None,
         rate_limit: RateLimitSetting | BaseRateLimiter = LEARN,
         max_concurrency: int = 50,
+        proxy: ProxySetting = None,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         configure_from_env()
@@ -126,7 +136,9 @@ class AsyncCloudflare:
                 default_query=dict(default_query or {}),
                 timeout=as_client_timeout(timeout),
             ),
-            transport=Transport(session, headers=headers),
+            transport=Transport(
+                session, headers=headers, proxy=resolve_proxy(self.base_url, proxy)
+            ),
             retry=RetryPolicy(max_retries=max_retries),
             credentials=self._credentials,
             limiter=(

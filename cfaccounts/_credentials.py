@@ -14,6 +14,7 @@ Rules, checked at construction so that nothing fails later at request time:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Literal
 
@@ -42,6 +43,15 @@ class Credentials:
 
     def __repr__(self) -> str:
         return f"<Credentials {self.kind}>"
+
+    @property
+    def fingerprint(self) -> str:
+        """A stable name for this credential that does not reveal it (SHA-256, 16 hex digits).
+
+        Names the credential's count in a shared store (one count per user).
+        """
+        digest = hashlib.sha256("\0".join((self.kind, *self.secrets)).encode())
+        return digest.hexdigest()[:16]
 
     def redact(self, text: str) -> str:
         """``text`` with every secret of this credential replaced by ``****``."""

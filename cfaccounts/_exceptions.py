@@ -4,6 +4,7 @@
 
     CloudflareError
     ├── CredentialsError          (also ValueError) bad or missing credentials, at construction
+    ├── ConfigurationError        (also ValueError) a bad setting (CLOUDFLARE_LOG, a proxy URL)
     ├── ClientClosedError         (also RuntimeError) a call on a closed client
     ├── RateLimitStoreError       a shared rate limiter's store (Redis) failed
     └── APIError                  a request failed; .method, .url, .attempts
@@ -38,6 +39,10 @@ class CloudflareError(Exception):
 
 class CredentialsError(CloudflareError, ValueError):
     """Credentials are missing, incomplete or ambiguous."""
+
+
+class ConfigurationError(CloudflareError, ValueError):
+    """A setting is not usable: an unknown ``CLOUDFLARE_LOG`` level, a malformed proxy URL."""
 
 
 class ClientClosedError(CloudflareError, RuntimeError):

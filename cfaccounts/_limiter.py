@@ -102,6 +102,12 @@ class BaseRateLimiter(abc.ABC):
         self.requests = 0
         self.delayed = 0
         self.pauses = 0
+        self._paused_until = 0.0
+
+    @property
+    def paused_until(self) -> float:
+        """When (on :func:`time.monotonic`'s clock) the pause after a 429 ends; past if none."""
+        return self._paused_until
 
     @abc.abstractmethod
     async def acquire(self) -> None:
@@ -231,7 +237,6 @@ class RateLimiter(BaseRateLimiter):
         self._answers = 0
         #: When each answered request leaves the local window, earliest first.
         self._expiries: deque[float] = deque()
-        self._paused_until = 0.0
         #: Requests waiting, in arrival order.
         self._queue: deque[object] = deque()
         self._window: _Window | None = None

@@ -10,20 +10,32 @@ from __future__ import annotations
 import logging
 import os
 
+from ._exceptions import ConfigurationError
+
 logger = logging.getLogger("cfaccounts")
 
+ENV_LOG = "CLOUDFLARE_LOG"
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
 
 
 def configure_from_env() -> None:
     """Honour ``CLOUDFLARE_LOG=debug|info``: set the level and log to stderr.
 
-    Does nothing when the variable is unset, or when the application has
-    already given the logger a handler of its own.
+    Does nothing when the variable is unset or empty, or when the application
+    has already given the logger a handler of its own.
+
+    Raises:
+        ConfigurationError: the variable names another level (``verbose``,
+            ``warn``...): a typo would otherwise silently log nothing.
     """
-    level = _LEVELS.get(os.environ.get("CLOUDFLARE_LOG", "").strip().lower())
-    if level is None:
+    value = os.environ.get(ENV_LOG, "").strip().lower()
+    if not value:
         return
+    level = _LEVELS.get(value)
+    if level is None:
+        raise ConfigurationError(
+            f"{ENV_LOG}={value!r} is not a known level: use {' or '.join(_LEVELS)}, or unset it"
+        )
     logger.setLevel(level)
     if not logger.handlers:
         handler = logging.StreamHandler()

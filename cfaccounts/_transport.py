@@ -35,7 +35,11 @@ class Transport:
     """Sends prepared requests over one :class:`aiohttp.ClientSession`."""
 
     def __init__(
-        self, session: aiohttp.ClientSession | None = None, *, headers: Mapping[str, str]
+        self,
+        session: aiohttp.ClientSession | None = None,
+        *,
+        headers: Mapping[str, str],
+        proxy: URL | None = None,
     ) -> None:
         if session is not None:
             _no_silent_resend(session)
@@ -44,6 +48,8 @@ class Transport:
         self._closed = False
         #: Every request's headers, unless it adds its own (then it sends them all).
         self._shared_headers = headers
+        #: Passed per request, so a caller's session needs no proxy of its own.
+        self._proxy = proxy
 
     @property
     def closed(self) -> bool:
@@ -54,7 +60,11 @@ class Transport:
         if self._closed:
             raise ClientClosedError()
         if self._session is None:
-            self._session = _no_silent_resend(aiohttp.ClientSession(headers=self._shared_headers))
+            # aiohttp copies a session's default headers into the headers it
+            # sends the proxy, Authorization becoming Proxy-Authorization: with
+            # a proxy, the credentials travel with each request only.
+            shared = self._shared_headers if self._proxy is None else None
+            self._session = _no_silent_resend(aiohttp.ClientSession(headers=shared))
         return self._session
 
     async def send(
@@ -74,12 +84,18 @@ class Transport:
             ClientClosedError: the transport was closed.
         """
         session = self._get_session()
-        if self._owns_session and headers is self._shared_headers:
+        if self._owns_session and self._proxy is None and headers is self._shared_headers:
             headers = {}
         try:
             # Redirects are not followed: X-Auth-Key would go wherever they point.
             async with session.request(
-                method, url, headers=headers, data=body, timeout=timeout, allow_redirects=False
+                method,
+                url,
+                headers=headers,
+                data=body,
+                timeout=timeout,
+                allow_redirects=False,
+                proxy=self._proxy,
             ) as response:
                 content = await response.read()
                 return RawResponse(

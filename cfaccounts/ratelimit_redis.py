@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
+import time
 import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -267,6 +268,8 @@ class RedisRateLimiter(BaseRateLimiter):
 
     def pause(self, seconds: float) -> None:
         with self._lock:
+            # What this process knows of the fleet-wide pause, for progress lines.
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
             if seconds > self._pause:
                 if self._pause == 0:
                     self.pauses += 1

@@ -69,6 +69,13 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "CLOUDFLARE_API_USER_SERVICE_KEY",
         "CLOUDFLARE_BASE_URL",
         "CLOUDFLARE_LOG",
+        # The SDK reads these (cfaccounts/_proxy.py): a proxy set on the
+        # machine must not reroute the suite's loopback servers.
+        *(
+            variable
+            for lower in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+            for variable in (lower, lower.upper())
+        ),
     ):
         monkeypatch.delenv(name, raising=False)
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cfaccounts.audit import Audit, Finding
+from cfaccounts import APIConnectionError, AsyncCloudflare, AuthenticationError
+from cfaccounts.audit import CHECK_SOURCES, SOURCES, Audit, Finding, _checks
 from cfaccounts.testing import Fault, Sandbox
 
 
@@ -120,3 +122,140 @@ async def test_stopping_early_cancels_the_rest(cloudflare_sandbox: Sandbox) -> N
     pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     assert pending == []
     assert cloudflare_sandbox.received("GET /accounts/{account_id}/members") < 20
+
+
+AUDIT_LOG = "GET /accounts/{account_id}/logs/audit"
+
+
+def pending_accounts(sandbox: Sandbox) -> set[str]:
+    return {
+        record.id
+        for record in sandbox.store.accounts.values()
+        if any(member["status"] == "pending" for member in record.members.values())
+    }
+
+
+@pytest.mark.cloudflare_sandbox(accounts=3, members_per_account=25, tokens_per_account=12)
+async def test_forbidden_audit_log_leaves_only_invitation_age_not_checked(
+    cloudflare_sandbox: Sandbox,
+) -> None:
+    _, full = await run_audit(cloudflare_sandbox)
+    cloudflare_sandbox.inject(Fault.error(403), AUDIT_LOG, times=None)
+    run, findings = await run_audit(cloudflare_sandbox)
+    assert run.failures == []
+    assert run.accounts_audited == 3
+    # Every other check still reports exactly what it reported with the audit log readable.
+    assert findings
+    assert sorted(map(repr, findings)) == sorted(
+        repr(f) for f in full if f.check != "stale_invitation"
+    )
+    with_pending = pending_accounts(cloudflare_sandbox)
+    assert with_pending  # the seed has pending invitations, so the log is read
+    assert {(n.account_id, n.check) for n in run.not_checked} == {
+        (account_id, "stale_invitation") for account_id in with_pending
+    }
+    for item in run.not_checked:
+        assert item.permission == SOURCES["audit_log"].permission
+        assert item.request == AUDIT_LOG
+        assert "403" in item.error
+        assert item.account_name
+
+
+@pytest.mark.cloudflare_sandbox(accounts=2, members_per_account=10, tokens_per_account=8)
+async def test_forbidden_tokens_leave_the_member_checks_running(
+    cloudflare_sandbox: Sandbox,
+) -> None:
+    cloudflare_sandbox.inject(Fault.error(403), "GET /accounts/{account_id}/tokens", times=None)
+    run, findings = await run_audit(cloudflare_sandbox)
+    assert run.failures == []
+    assert {f.subject_kind for f in findings} == {"member"}
+    token_checks = {check for check, needs in CHECK_SOURCES.items() if "tokens" in needs}
+    assert {(n.account_id, n.check) for n in run.not_checked} == {
+        (account_id, check)
+        for account_id in cloudflare_sandbox.account_ids
+        for check in token_checks
+    }
+    assert {n.permission for n in run.not_checked} == {"Account API Tokens Read"}
+
+
+async def test_a_forbidden_account_name_leaves_every_check_running(
+    cloudflare_sandbox: Sandbox,
+) -> None:
+    chosen = cloudflare_sandbox.account_ids[0]
+    _, full = await run_audit(cloudflare_sandbox, account_ids=[chosen])
+    cloudflare_sandbox.inject(Fault.error(403), "GET /accounts/{account_id}", times=None)
+    run, findings = await run_audit(cloudflare_sandbox, account_ids=[chosen])
+    assert (run.failures, run.not_checked) == ([], [])
+    assert [(f.subject_id, f.check) for f in findings] == [(f.subject_id, f.check) for f in full]
+    assert {f.account_name for f in findings} == {""}  # the name is all it lacks
+
+
+def test_every_check_says_what_it_reads() -> None:
+    documented = set(re.findall(r"``(\w+)``\s+(?:high|medium|low)", _checks.__doc__ or ""))
+    assert documented == set(CHECK_SOURCES)
+    assert {source for needs in CHECK_SOURCES.values() for source in needs} <= set(SOURCES)
+
+
+@pytest.mark.cloudflare_sandbox(accounts=3, members_per_account=6, tokens_per_account=4)
+async def test_a_long_retry_after_is_waited_out_within_max_wait(
+    cloudflare_sandbox: Sandbox, waits: list[float]
+) -> None:
+    # Longer than the client's own retries wait (60 s): the audit waits it out itself.
+    for account_id in cloudflare_sandbox.account_ids[:2]:
+        cloudflare_sandbox.inject(
+            Fault.rate_limited(250), "GET /accounts/{account_id}/members", account_id=account_id
+        )
+    async with cloudflare_sandbox.client(max_retries=0) as client:
+        run = Audit(client, max_wait=300)
+        findings = [finding async for finding in run]
+        assert client.rate_limiter.pauses >= 1
+    assert run.failures == []
+    assert {f.account_id for f in findings} == set(cloudflare_sandbox.account_ids)
+    assert max(waits) == pytest.approx(250, abs=1)
+    assert run.retry_after == 250
+
+
+@pytest.mark.cloudflare_sandbox(accounts=3, members_per_account=6, tokens_per_account=4)
+async def test_a_retry_after_beyond_max_wait_fails_the_account_saying_so(
+    cloudflare_sandbox: Sandbox, waits: list[float]
+) -> None:
+    slow = cloudflare_sandbox.account_ids[1]
+    cloudflare_sandbox.inject(
+        Fault.rate_limited(200), "GET /accounts/{account_id}/tokens", account_id=slow, times=None
+    )
+    async with cloudflare_sandbox.client(max_retries=0) as client:
+        run = Audit(client, max_wait=300)
+        findings = [finding async for finding in run]
+    [failure] = run.failures
+    assert failure.account_id == slow
+    assert failure.status_code == 429
+    # One wait of 200 s fits in 300; a second would not.
+    assert "Retry-After 200 s" in failure.error
+    assert "200 s waited of at most 300 s" in failure.error
+    assert {f.account_id for f in findings} == set(cloudflare_sandbox.account_ids) - {slow}
+
+
+async def test_a_refused_credential_ends_the_audit(cloudflare_sandbox: Sandbox) -> None:
+    chosen = cloudflare_sandbox.account_ids[:2]
+    cloudflare_sandbox.inject(Fault.error(401), "*", times=None)
+    with pytest.raises(AuthenticationError):
+        await run_audit(cloudflare_sandbox, account_ids=chosen)
+
+
+async def test_an_unreachable_api_ends_the_audit() -> None:
+    async with Sandbox() as sandbox:
+        base_url = sandbox.base_url
+        token = sandbox.api_token
+    # The sandbox is closed: nothing listens on its port any more.
+    async with AsyncCloudflare(
+        api_token=token, base_url=base_url, max_retries=0, proxy=False
+    ) as client:
+        with pytest.raises(APIConnectionError):
+            _ = [f async for f in Audit(client, account_ids=["a" * 32, "b" * 32])]
+
+
+@pytest.mark.parametrize("bad", ["", " ", "abc ", "a/b", ".."])
+def test_unusable_account_ids_are_refused_before_anything_is_sent(bad: str) -> None:
+    client = AsyncCloudflare(api_token="t", proxy=False)
+    with pytest.raises(ValueError, match="account_ids"):
+        Audit(client, account_ids=["0" * 32, bad])

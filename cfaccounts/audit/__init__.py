@@ -12,15 +12,29 @@ The checks and their severities are listed in :mod:`cfaccounts.audit._checks`;
 ``cfaccounts audit`` runs one from the command line.
 """
 
-from ._findings import SEVERITIES, AccountFailure, Finding, Severity, SubjectKind, Thresholds
-from ._run import Audit
+from ._findings import (
+    SEVERITIES,
+    AccountFailure,
+    Finding,
+    NotChecked,
+    Severity,
+    SubjectKind,
+    Thresholds,
+)
+from ._report import report_schema
+from ._run import CHECK_SOURCES, SOURCES, Audit, Source
 
 __all__ = [
+    "CHECK_SOURCES",
     "SEVERITIES",
+    "SOURCES",
     "AccountFailure",
     "Audit",
     "Finding",
+    "NotChecked",
     "Severity",
+    "Source",
     "SubjectKind",
     "Thresholds",
+    "report_schema",
 ]

@@ -1,4 +1,4 @@
-"""What an audit reports: findings, severities, thresholds, accounts it could not read."""
+"""What an audit reports: findings, severities, thresholds, what it could not read."""
 
 from __future__ import annotations
 
@@ -48,6 +48,25 @@ class AccountFailure:
     account_name: str
     #: The HTTP status of the failure, if there was a response.
     status_code: int | None
+    error: str
+
+
+@attrs.frozen(kw_only=True)
+class NotChecked:
+    """A check that could not run on one account: the credential may not read its data.
+
+    The account's other checks ran; this one reported nothing, for lack of
+    data, not for lack of problems.
+    """
+
+    account_id: str
+    account_name: str
+    #: The check that did not run, such as ``stale_invitation``.
+    check: str
+    #: The token permission that would let it run, such as ``Account Settings Read``.
+    permission: str
+    #: The request that was refused, such as ``GET /accounts/{account_id}/logs/audit``.
+    request: str
     error: str
 
 

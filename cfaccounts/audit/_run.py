@@ -4,21 +4,87 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import attrs
 
 from .._client import AsyncCloudflare
-from .._exceptions import APIStatusError, CloudflareError
+from .._endpoint import path_segment
+from .._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    AuthenticationError,
+    CloudflareError,
+    PermissionDeniedError,
+    RateLimitError,
+)
 from ..models import Member
 from ._checks import member_findings, token_findings
-from ._findings import AccountFailure, Finding, Thresholds
+from ._findings import AccountFailure, Finding, NotChecked, Thresholds
 
 _PER_PAGE = 50
 _AUDIT_LOG_LIMIT = 1000
+#: How long to wait after a 429 that names no Retry-After: Cloudflare's whole window.
+_WINDOW = 300.0
 
 Account = tuple[str, str]  # (id, name)
 T = TypeVar("T")
+
+
+@attrs.frozen
+class Source:
+    """Data an audit reads from each account, and the token permission it takes."""
+
+    #: The request that reads it, such as ``GET /accounts/{account_id}/members``.
+    request: str
+    #: The API token permission that allows the request.
+    permission: str
+
+
+SOURCES: dict[str, Source] = {
+    "account": Source("GET /accounts/{account_id}", "Account Settings Read"),
+    "members": Source("GET /accounts/{account_id}/members", "Account Settings Read"),
+    "roles": Source("GET /accounts/{account_id}/roles", "Account Settings Read"),
+    "tokens": Source("GET /accounts/{account_id}/tokens", "Account API Tokens Read"),
+    "audit_log": Source("GET /accounts/{account_id}/logs/audit", "Account Settings Read"),
+}
+"""What the audit reads from each account, by name.
+
+A source the credential may not read (a 403) leaves the checks that need it
+*not checked* for that account (:class:`NotChecked`); the others run.
+"""
+
+CHECK_SOURCES: dict[str, tuple[str, ...]] = {
+    # Whether a member is a super administrator (the severity) comes from the roles.
+    "member_without_2fa": ("members", "roles"),
+    # The invitation's date comes from the audit log, read only when one is pending.
+    "stale_invitation": ("members", "audit_log"),
+    "too_many_super_admins": ("members", "roles"),
+    "token_without_ip_limit": ("tokens",),
+    "token_never_expires": ("tokens",),
+    "token_expired_not_disabled": ("tokens",),
+    "token_expiring_soon": ("tokens",),
+    "token_unused": ("tokens",),
+    "token_wildcard_resources": ("tokens",),
+}
+"""The :data:`SOURCES` each check needs.
+
+``account`` (the name, read only for ``account_ids``) is needed by none:
+without it, findings carry the account id and an empty name.
+"""
+
+
+class _WaitedTooLong(Exception):
+    """A 429 asked for a longer wait than the audit's ``max_wait`` has left."""
+
+    def __init__(self, error: RateLimitError, retry_after: float, waited: float, bound: float):
+        super().__init__(
+            f"{error}; Retry-After {retry_after:g} s, more than the wait left"
+            f" ({waited:g} s waited of at most {bound:g} s)"
+        )
+        self.error = error
 
 
 class Audit:
@@ -33,13 +99,27 @@ class Audit:
         thresholds: the checks' limits (see :class:`Thresholds`).
         accounts_in_parallel: accounts read at the same time.
         now: the moment to judge ages and expiries against (default: now).
+        max_wait: seconds one read may spend waiting out 429s (their
+            ``Retry-After``) before its account fails; Cloudflare's window is
+            300 s, so the default waits out one full window.
 
-    While it runs, :attr:`accounts_total` (once known), :attr:`accounts_done`
-    and :attr:`failures` say how far it got; the client's
-    :attr:`~cfaccounts.AsyncCloudflare.rate_limiter` counts requests and waits.
-    An account that cannot be read (a 403, a timeout) becomes an
-    :class:`AccountFailure` and the audit goes on; only failing to list the
-    accounts at all ends it, with the error raised from the iteration.
+    Raises:
+        ValueError: an account id is empty or not a valid id, or a bound is
+            out of range (before anything is sent).
+
+    While it runs, :attr:`accounts_total` (once known), :attr:`accounts_done`,
+    :attr:`failures` and :attr:`not_checked` say how far it got; the client's
+    :attr:`~cfaccounts.AsyncCloudflare.rate_limiter` counts requests and waits,
+    and its ``paused_until`` says when a wait for a 429 ends.
+
+    An account that cannot be read (a 404, a timeout, a 429 asking for more
+    than ``max_wait``) becomes an :class:`AccountFailure` and the audit goes
+    on. A source the credential may not read (a 403) makes only the checks
+    that need it :class:`NotChecked` for that account (see
+    :data:`CHECK_SOURCES`); the account fails only when no check could run.
+    The iteration raises, ending the audit, when the accounts cannot be
+    listed, the credential is refused (401), or the API cannot be reached
+    before anything was read.
     """
 
     def __init__(
@@ -50,19 +130,38 @@ class Audit:
         thresholds: Thresholds | None = None,
         accounts_in_parallel: int = 16,
         now: datetime | None = None,
+        max_wait: float = _WINDOW,
     ) -> None:
         if accounts_in_parallel < 1:
             raise ValueError(f"accounts_in_parallel must be at least 1, got {accounts_in_parallel}")
+        if not max_wait >= 0:  # NaN too
+            raise ValueError(f"max_wait must be seconds >= 0, got {max_wait!r}")
         self.client = client
-        self.account_ids = None if account_ids is None else list(dict.fromkeys(account_ids))
+        self.account_ids = (
+            None
+            if account_ids is None
+            else list(dict.fromkeys(_checked_id(account_id) for account_id in account_ids))
+        )
         self.thresholds = thresholds or Thresholds()
         self.accounts_in_parallel = accounts_in_parallel
         self.now = now or datetime.now(UTC)
+        self.max_wait = float(max_wait)
         self.accounts_total: int | None = (
             None if self.account_ids is None else len(self.account_ids)
         )
         self.accounts_done = 0
         self.failures: list[AccountFailure] = []
+        self.not_checked: list[NotChecked] = []
+        #: The ``Retry-After`` of the latest 429 the audit waited out itself
+        #: (one longer than the client's retries wait); ``None`` before any.
+        self.retry_after: float | None = None
+        #: Whether any request was answered: before that, an unreachable API ends the audit.
+        self._reached = False
+
+    @property
+    def accounts_audited(self) -> int:
+        """Accounts read so far (some of their checks may be :attr:`not_checked`)."""
+        return self.accounts_done - len(self.failures)
 
     async def __aiter__(self) -> AsyncIterator[Finding]:
         findings: asyncio.Queue[Finding | None] = asyncio.Queue()
@@ -101,6 +200,7 @@ class Audit:
                 await accounts.put((account_id, ""))
             return
         first = await self.client.accounts.list(per_page=_PER_PAGE)
+        self._reached = True
         info = first.result_info
         self.accounts_total = info.total_count if info and info.total_count is not None else None
         async for page in first.iter_pages():
@@ -114,41 +214,131 @@ class Audit:
             try:
                 for finding in await self._audit_account(account):
                     findings.put_nowait(finding)
+            except AuthenticationError:
+                raise  # the credential, not this account: nothing else can be read
+            except APIConnectionError as error:
+                if not (error.reached_server or self._reached):
+                    raise  # the API is unreachable: no account can be read
+                self._fail(account, error, None)
+            except APIStatusError as error:
+                self._fail(account, error, error.status_code)
+            except _WaitedTooLong as error:
+                self._fail(account, error, error.error.status_code)
             except CloudflareError as error:
-                status = error.status_code if isinstance(error, APIStatusError) else None
-                self.failures.append(
-                    AccountFailure(
-                        account_id=account[0],
-                        account_name=account[1],
-                        status_code=status,
-                        error=str(error),
-                    )
-                )
+                self._fail(account, error, None)
             self.accounts_done += 1
+
+    def _fail(self, account: Account, error: Exception, status: int | None) -> None:
+        account_id, name = account
+        self.failures.append(
+            AccountFailure(
+                account_id=account_id, account_name=name, status_code=status, error=str(error)
+            )
+        )
+
+    async def _read(
+        self,
+        forbidden: dict[str, PermissionDeniedError],
+        source: str,
+        fetch: Callable[[], Awaitable[T]],
+    ) -> T | None:
+        """``fetch()``'s result, or ``None`` (noted in ``forbidden``) when ``source`` is refused.
+
+        A 429 is waited out (its ``Retry-After``) and the read made again,
+        as long as the waits for this read stay within :attr:`max_wait`.
+        """
+        waited = 0.0
+        while True:
+            try:
+                result = await fetch()
+            except PermissionDeniedError as error:
+                forbidden[source] = error
+                return None
+            except RateLimitError as error:
+                retry_after = error.retry_after if error.retry_after is not None else _WINDOW
+                if waited + retry_after > self.max_wait:
+                    raise _WaitedTooLong(error, retry_after, waited, self.max_wait) from None
+                waited += retry_after
+                self._wait_out(retry_after)
+                continue
+            self._reached = True
+            return result
+
+    def _wait_out(self, retry_after: float) -> None:
+        """Hold every request of the client for a 429's ``Retry-After``, and say so.
+
+        The read is made again at once: its first request waits in the
+        client's limiter until the pause ends, with every other one.
+        """
+        self.retry_after = retry_after
+        self.client.rate_limiter.pause(retry_after)
 
     async def _audit_account(self, account: Account) -> list[Finding]:
         accounts = self.client.accounts
         account_id, name = account
+        # Source name → the 403 that refused it.
+        forbidden: dict[str, PermissionDeniedError] = {}
         if not name:
-            name = (await accounts.get(account_id=account_id)).name
-            account = (account_id, name)
-        members, roles, tokens = await asyncio.gather(
-            _all(accounts.members.list(account_id=account_id, per_page=_PER_PAGE)),
-            _all(accounts.roles.list(account_id=account_id, per_page=_PER_PAGE)),
-            _all(accounts.tokens.list(account_id=account_id, per_page=_PER_PAGE)),
+            # A 404 here fails the account; a 403 leaves the findings without its name.
+            found = await self._read(
+                forbidden, "account", lambda: accounts.get(account_id=account_id)
+            )
+            account = (account_id, found.name if found is not None else "")
+        members, roles, tokens = await _gather(
+            self._read(
+                forbidden,
+                "members",
+                lambda: _all(accounts.members.list(account_id=account_id, per_page=_PER_PAGE)),
+            ),
+            self._read(
+                forbidden,
+                "roles",
+                lambda: _all(accounts.roles.list(account_id=account_id, per_page=_PER_PAGE)),
+            ),
+            self._read(
+                forbidden,
+                "tokens",
+                lambda: _all(accounts.tokens.list(account_id=account_id, per_page=_PER_PAGE)),
+            ),
         )
-        invited_on = await self._invitations(account_id, members)
-        return [
+        invited_on: dict[str, datetime] = {}
+        if members is not None:
+            invited_on = (
+                await self._read(
+                    forbidden, "audit_log", lambda: self._invitations(account_id, members)
+                )
+                or {}
+            )
+        unread = {
+            check: next(source for source in sources if source in forbidden)
+            for check, sources in CHECK_SOURCES.items()
+            if any(source in forbidden for source in sources)
+        }
+        if len(unread) == len(CHECK_SOURCES):
+            raise next(iter(forbidden.values()))  # nothing could be checked
+        for check, source in unread.items():
+            self.not_checked.append(
+                NotChecked(
+                    account_id=account_id,
+                    account_name=account[1],
+                    check=check,
+                    permission=SOURCES[source].permission,
+                    request=SOURCES[source].request,
+                    error=str(forbidden[source]),
+                )
+            )
+        found_all = [
             *member_findings(
                 account,
-                members,
-                roles=roles,
+                members or [],
+                roles=roles or [],
                 invited_on=invited_on,
                 thresholds=self.thresholds,
                 now=self.now,
             ),
-            *token_findings(account, tokens, thresholds=self.thresholds, now=self.now),
+            *token_findings(account, tokens or [], thresholds=self.thresholds, now=self.now),
         ]
+        return [finding for finding in found_all if finding.check not in unread]
 
     async def _invitations(self, account_id: str, members: list[Member]) -> dict[str, datetime]:
         """When the pending members were invited, as far as the audit-log window shows.
@@ -173,6 +363,20 @@ class Audit:
             if resource and resource.id in pending and action and action.time:
                 invited[resource.id] = min(action.time, invited.get(resource.id, action.time))
         return invited
+
+
+def _checked_id(account_id: str) -> str:
+    path_segment("account_ids", account_id)  # raises on an unusable id, before any request
+    return account_id
+
+
+async def _gather(*reads: Awaitable[Any]) -> list[Any]:
+    """Every read's result; the first failure raised once all have finished (none left running)."""
+    results = await asyncio.gather(*reads, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
 
 
 async def _all(listing: AsyncIterable[T]) -> list[T]:

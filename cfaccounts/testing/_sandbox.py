@@ -181,7 +181,8 @@ class Sandbox:
         return Cloudflare(**self._client_options(options))
 
     def _client_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
-        return {"api_token": self.api_token, "base_url": self.base_url, **options}
+        # Direct to 127.0.0.1, whatever proxy the environment names.
+        return {"api_token": self.api_token, "base_url": self.base_url, "proxy": False, **options}
 
     # -- faults --------------------------------------------------------------
 
