@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -16,16 +17,29 @@ from typing import Any
 
 import attrs
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler, RequestPayloadError
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_urldispatcher import _default_expect_handler
 
 from . import _auditlog
 from ._auth import Authenticator
-from ._errors import SandboxError, bad_request, no_route, rate_limited
+from ._errors import (
+    SandboxError,
+    body_refused,
+    internal_error,
+    malformed_request,
+    no_route,
+    rate_limited,
+)
 from ._faults import Fault, FaultScript
 from ._quota import Quota
 from ._records import JSON
+from ._shapes import decode_body
 from ._store import Call, Operation, Outcome, Store
 
 BASE_PATH = "/client/v4"
+
+_logger = logging.getLogger("cfaccounts.testing")
 
 
 @attrs.frozen
@@ -135,6 +149,16 @@ def failure(errors: list[JSON]) -> bytes:
     return json.dumps({"success": False, "errors": errors, "messages": [], "result": None}).encode()
 
 
+async def _continue_or_ignore(request: web.Request) -> None:
+    """``Expect: 100-continue`` as aiohttp answers it; any other expectation is ignored.
+
+    aiohttp's own handler answers those with a plain-text 417 that no handler
+    of ours sees; the request goes on instead, to be answered in an envelope.
+    """
+    if request.headers.get("Expect", "").lower() == "100-continue":
+        await _default_expect_handler(request)
+
+
 def _json_response(status: int, body: bytes, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(status=status, body=body, content_type=_JSON_TYPE, headers=headers)
 
@@ -148,7 +172,9 @@ class Counters:
     """What the sandbox received and answered, for tests and benchmarks to assert on."""
 
     #: Requests received per route key (``"POST /accounts/{account_id}/members"``),
-    #: faults and refusals included; unknown paths count under ``"unrouted"``.
+    #: faults and refusals included; unknown paths count under ``"unrouted"``,
+    #: requests too malformed to route (bad HTTP, an unsupported
+    #: ``Content-Encoding``) under ``"malformed"``.
     received: Counter[str] = attrs.field(factory=Counter)
     #: Responses sent per HTTP status; dropped connections count under 0.
     responses: Counter[int] = attrs.field(factory=Counter)
@@ -171,12 +197,60 @@ class SandboxApp:
         self.faults = faults
         self.counters = Counters()
         self._rays = random.Random(id(self)).getrandbits(63)
+        #: Handlers sleeping in a latency fault, cancelled when the sandbox closes.
+        self._sleeping: set[asyncio.Task[Any]] = set()
+
+    def cancel_pending(self) -> None:
+        """Cancel the answers latency faults are holding back (the sandbox is closing)."""
+        for task in self._sleeping:
+            task.cancel()
+
+    def protocol(self, server: web.Server) -> Callable[[], RequestHandler]:
+        """The protocol factory to listen with: aiohttp's, with envelopes for malformed HTTP.
+
+        aiohttp answers what it cannot parse (a bad request line or header, a
+        ``Content-Encoding`` it cannot decode) itself, in plain text, before
+        any handler runs; this one answers those like every other request.
+        """
+        sandbox = self
+
+        class EnvelopeProtocol(RequestHandler):
+            def handle_error(
+                self,
+                request: BaseRequest,
+                status: int = 500,
+                exc: BaseException | None = None,
+                message: str | None = None,
+            ) -> web.StreamResponse:
+                if request.writer.output_size > 0:
+                    raise ConnectionError("the answer was already sent in part")
+                return sandbox._malformed(request, status, exc)
+
+        loop = asyncio.get_running_loop()
+        # No access log, as AppRunner(access_log=None) gives (aiohttp types it as a Logger).
+        return lambda: EnvelopeProtocol(server, loop=loop, access_log=None)  # type: ignore[arg-type]
+
+    def _malformed(
+        self, request: BaseRequest, status: int, exc: BaseException | None
+    ) -> web.StreamResponse:
+        self.counters.received["malformed"] += 1
+        _logger.debug("Malformed request from %s", request.remote, exc_info=exc)
+        response = _error_response(malformed_request(status))
+        response.force_close()  # the connection's state is unknown past a parse error
+        self.counters.responses[status] += 1
+        response.headers["cf-ray"] = f"{self._next_ray()}-SBX"
+        return response
 
     def application(self) -> web.Application:
         app = web.Application()
         for route in ROUTES:
-            app.router.add_route(route.method, BASE_PATH + route.path, self._handler(route))
-        app.router.add_route("*", "/{tail:.*}", self._unrouted)
+            app.router.add_route(
+                route.method,
+                BASE_PATH + route.path,
+                self._handler(route),
+                expect_handler=_continue_or_ignore,
+            )
+        app.router.add_route("*", "/{tail:.*}", self._unrouted, expect_handler=_continue_or_ignore)
         return app
 
     def _next_ray(self) -> str:
@@ -194,7 +268,19 @@ class SandboxApp:
                 response = await self._serve(request, route, ray)
             except SandboxError as error:
                 response = _error_response(error)
+            except web.HTTPException as error:  # aiohttp refused the body: too large
+                response = _error_response(body_refused(error.status, error.reason))
+            except RequestPayloadError:  # a body aiohttp could not decode (bad gzip)
+                request.content.feed_eof()  # nothing more to read from it
+                response = _error_response(body_refused(400, "cannot decode its encoding"))
+                response.force_close()
             except ConnectionError:  # the client went away: nothing to answer
+                self.counters.responses[0] += 1
+                raise
+            except Exception:  # a defect of the sandbox: still an envelope, and counted
+                _logger.exception("The sandbox failed to serve %s %s", request.method, route.path)
+                response = _error_response(internal_error())
+            except BaseException:  # cancelled: the sandbox is closing
                 self.counters.responses[0] += 1
                 raise
             return self._sent(request, response, ray, quota_key)
@@ -251,13 +337,7 @@ class SandboxApp:
 
     @staticmethod
     async def _read_json(request: web.Request) -> Any:
-        raw = await request.read()
-        if not raw:
-            return None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise bad_request("Malformed JSON in request body") from None
+        return decode_body(await request.read())
 
     async def _early_fault(
         self, request: web.Request, fault: Fault, ray: str
@@ -266,7 +346,13 @@ class SandboxApp:
         if fault.kind == "latency":
             # The request has arrived whole; it is the answer that is slow.
             await request.read()
-            await asyncio.sleep(fault.seconds)
+            sleeping = asyncio.current_task()
+            assert sleeping is not None  # noqa: S101 - aiohttp runs every handler in a task
+            self._sleeping.add(sleeping)
+            try:
+                await asyncio.sleep(fault.seconds)
+            finally:
+                self._sleeping.discard(sleeping)
             return None
         if fault.kind == "status":
             headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}

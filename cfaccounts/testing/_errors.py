@@ -62,3 +62,19 @@ def too_many_tokens(limit: int) -> SandboxError:
 
 def no_route() -> SandboxError:
     return SandboxError(404, 7000, "No route for that URI")
+
+
+def body_refused(status: int, reason: str) -> SandboxError:
+    """What aiohttp refused while reading a body (413 too large, 400 bad encoding)."""
+    return SandboxError(status, 1001 if status < 500 else 10002, f"Request body refused: {reason}")
+
+
+def internal_error() -> SandboxError:
+    return SandboxError(500, 10002, "The sandbox failed to serve this request (a defect)")
+
+
+def malformed_request(status: int) -> SandboxError:
+    """A request too malformed to route: bad HTTP, or a ``Content-Encoding`` not supported."""
+    if status >= 500:
+        return internal_error()
+    return SandboxError(status, 6003, "Malformed HTTP request: it cannot be read as sent")
