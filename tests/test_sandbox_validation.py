@@ -7,6 +7,10 @@ Each case is one of the ways issue 16 broke it; the property tests are in
 from __future__ import annotations
 
 import gzip
+import http.client
+import json
+import logging
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -211,12 +215,25 @@ MALFORMED: dict[str, tuple[str, str, bytes | None, dict[str, str]]] = {
     "a body over 1 MiB": ("POST", "/accounts", b'{"name": "' + b"x" * 1_100_000 + b'"}', {}),
     "a method no route has": ("PATCH", "/accounts", b"{}", {}),
     "a body that is not UTF-8": ("POST", "/accounts", b'{"name": "\xff\xfe"}', {}),
+    "a newline in the path": ("GET", "/%0A", None, {}),
+    "gzip that is not gzip on a GET": (
+        "GET",
+        "/accounts",
+        b"not gzip",
+        {"Content-Encoding": "gzip"},
+    ),
+    "gzip that is not gzip on an unknown path": (
+        "POST",
+        "/nowhere",
+        b"not gzip",
+        {"Content-Encoding": "gzip"},
+    ),
 }
 
 
 @pytest.mark.parametrize("case", list(MALFORMED))
 def test_a_malformed_request_gets_an_envelope_and_balanced_counters(
-    cloudflare_sandbox: Sandbox, case: str
+    cloudflare_sandbox: Sandbox, case: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     method, path, body, headers = MALFORMED[case]
     path = path.replace("{a}", _account(cloudflare_sandbox))
@@ -227,6 +244,34 @@ def test_a_malformed_request_gets_an_envelope_and_balanced_counters(
     assert snapshot(cloudflare_sandbox) == before
     assert cloudflare_sandbox.counters.in_flight == 0
     assert sum(cloudflare_sandbox.counters.responses.values()) == 1
+    # ... and no traceback: aiohttp had nothing left to fail on.
+    assert [record for record in caplog.records if record.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GET /client/v4/accounts HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n",
+        b"GET /client/v4/accounts HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+        b"POST /client/v4/accounts HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"GET /client/v4/accounts HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 20_000 + b"\r\n\r\n",
+    ],
+    ids=["header without a colon", "negative length", "bad chunk", "header too long"],
+)
+def test_malformed_http_gets_an_envelope_too(
+    cloudflare_sandbox: Sandbox, request_bytes: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.create_connection(("127.0.0.1", cloudflare_sandbox.port), timeout=10) as raw:
+        raw.sendall(request_bytes)
+        response = http.client.HTTPResponse(raw)
+        response.begin()
+        status, headers, body = response.status, dict(response.getheaders()), response.read()
+    assert 400 <= status < 500
+    assert headers["cf-ray"].endswith("-SBX")
+    assert json.loads(body)["errors"][0]["code"] == 6003
+    counters = cloudflare_sandbox.counters
+    assert (counters.received["malformed"], counters.in_flight) == (1, 0)
+    assert [record for record in caplog.records if record.levelno >= logging.ERROR] == []
 
 
 def test_an_unknown_expectation_is_ignored_not_a_plain_text_417(

@@ -25,7 +25,6 @@ from . import _auditlog
 from ._auth import Authenticator
 from ._errors import (
     SandboxError,
-    body_refused,
     internal_error,
     malformed_request,
     no_route,
@@ -159,6 +158,28 @@ async def _continue_or_ignore(request: web.Request) -> None:
         await _default_expect_handler(request)
 
 
+class _UnreadableBody(SandboxError):
+    """A body aiohttp could not read whole: the connection closes after the answer."""
+
+
+async def _read_body(request: web.Request) -> bytes:
+    """The whole body of any request, read so that nothing is left for aiohttp to choke on.
+
+    Raises:
+        SandboxError: a 413 for a body over the size limit, a 400 for one
+            whose ``Content-Encoding`` does not decode.
+    """
+    try:
+        return await request.read()
+    except web.HTTPException as error:  # too large
+        raise _UnreadableBody(error.status, 1001, f"Request body refused: {error.reason}") from None
+    except RequestPayloadError:
+        request.content.feed_eof()  # nothing more is read from it; the connection closes
+        raise _UnreadableBody(
+            400, 1001, "Request body refused: its encoding does not decode"
+        ) from None
+
+
 def _json_response(status: int, body: bytes, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(status=status, body=body, content_type=_JSON_TYPE, headers=headers)
 
@@ -250,7 +271,10 @@ class SandboxApp:
                 self._handler(route),
                 expect_handler=_continue_or_ignore,
             )
-        app.router.add_route("*", "/{tail:.*}", self._unrouted, expect_handler=_continue_or_ignore)
+        # Any path at all: "." would not match a newline (``%0A``).
+        app.router.add_route(
+            "*", r"/{tail:[\s\S]*}", self._unrouted, expect_handler=_continue_or_ignore
+        )
         return app
 
     def _next_ray(self) -> str:
@@ -259,38 +283,46 @@ class SandboxApp:
 
     def _handler(self, route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def handle(request: web.Request) -> web.StreamResponse:
-            self.counters.received[route.key] += 1
             ray = self._next_ray()
-            # Resolved before the operation: a token that rolls or deletes itself
-            # is still told where its quota stands.
-            quota_key = self.auth.quota_key(request.headers)
-            try:
-                response = await self._serve(request, route, ray)
-            except SandboxError as error:
-                response = _error_response(error)
-            except web.HTTPException as error:  # aiohttp refused the body: too large
-                response = _error_response(body_refused(error.status, error.reason))
-            except RequestPayloadError:  # a body aiohttp could not decode (bad gzip)
-                request.content.feed_eof()  # nothing more to read from it
-                response = _error_response(body_refused(400, "cannot decode its encoding"))
-                response.force_close()
-            except ConnectionError:  # the client went away: nothing to answer
-                self.counters.responses[0] += 1
-                raise
-            except Exception:  # a defect of the sandbox: still an envelope, and counted
-                _logger.exception("The sandbox failed to serve %s %s", request.method, route.path)
-                response = _error_response(internal_error())
-            except BaseException:  # cancelled: the sandbox is closing
-                self.counters.responses[0] += 1
-                raise
-            return self._sent(request, response, ray, quota_key)
+            return await self._answer(request, route.key, self._serve(request, route, ray), ray)
 
         return handle
 
     async def _unrouted(self, request: web.Request) -> web.StreamResponse:
-        self.counters.received["unrouted"] += 1
+        async def refuse() -> web.StreamResponse:
+            await _read_body(request)  # a body aiohttp cannot read is refused as such
+            raise no_route()
+
+        return await self._answer(request, "unrouted", refuse(), self._next_ray())
+
+    async def _answer(
+        self,
+        request: web.Request,
+        route_key: str,
+        serving: Awaitable[web.StreamResponse],
+        ray: str,
+    ) -> web.StreamResponse:
+        """Count a request, serve it, and turn whatever happens into a counted answer."""
+        self.counters.received[route_key] += 1
+        # Resolved before the operation: a token that rolls or deletes itself
+        # is still told where its quota stands.
         quota_key = self.auth.quota_key(request.headers)
-        return self._sent(request, _error_response(no_route()), self._next_ray(), quota_key)
+        try:
+            response = await serving
+        except SandboxError as error:
+            response = _error_response(error)
+            if isinstance(error, _UnreadableBody):
+                response.force_close()  # what is left of the body cannot be skipped
+        except ConnectionError:  # the client went away: nothing to answer
+            self.counters.responses[0] += 1
+            raise
+        except Exception:  # a defect of the sandbox: still an envelope, and counted
+            _logger.exception("The sandbox failed to serve %s %s", request.method, route_key)
+            response = _error_response(internal_error())
+        except BaseException:  # cancelled: the sandbox is closing
+            self.counters.responses[0] += 1
+            raise
+        return self._sent(request, response, ray, quota_key)
 
     def _sent(
         self,
@@ -320,12 +352,13 @@ class SandboxApp:
             early = await self._early_fault(request, fault, ray)
             if early is not None:
                 return early
+        raw = await _read_body(request)
         key, identity = self.auth.identify(request.headers)
         if self.quota is not None:
             retry_after = self.quota.admit(key)
             if retry_after is not None:
                 return _error_response(rate_limited(), {"Retry-After": str(retry_after)})
-        body = await self._read_json(request) if request.method in _BODY_METHODS else None
+        body = decode_body(raw) if request.method in _BODY_METHODS else None
         call = Call(dict(request.match_info), request.query, body, identity)
         outcome = route.operation(self.store, call)
         if route.audit is not None:
@@ -335,17 +368,13 @@ class SandboxApp:
             return await self._late_fault(request, fault, payload)
         return _json_response(200, payload)
 
-    @staticmethod
-    async def _read_json(request: web.Request) -> Any:
-        return decode_body(await request.read())
-
     async def _early_fault(
         self, request: web.Request, fault: Fault, ray: str
     ) -> web.StreamResponse | None:
         """The response for a fault that stops the request before it is carried out."""
         if fault.kind == "latency":
             # The request has arrived whole; it is the answer that is slow.
-            await request.read()
+            await _read_body(request)
             sleeping = asyncio.current_task()
             assert sleeping is not None  # noqa: S101 - aiohttp runs every handler in a task
             self._sleeping.add(sleeping)

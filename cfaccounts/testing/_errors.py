@@ -64,11 +64,6 @@ def no_route() -> SandboxError:
     return SandboxError(404, 7000, "No route for that URI")
 
 
-def body_refused(status: int, reason: str) -> SandboxError:
-    """What aiohttp refused while reading a body (413 too large, 400 bad encoding)."""
-    return SandboxError(status, 1001 if status < 500 else 10002, f"Request body refused: {reason}")
-
-
 def internal_error() -> SandboxError:
     return SandboxError(500, 10002, "The sandbox failed to serve this request (a defect)")
 
