@@ -162,22 +162,32 @@ class _UnreadableBody(SandboxError):
     """A body aiohttp could not read whole: the connection closes after the answer."""
 
 
+#: The ``Content-Encoding`` values a request body may have. aiohttp's other
+#: decoders fail in ways its server cannot report (a bad deflate body left the
+#: request waiting forever), so they are refused before any of it is read.
+_BODY_ENCODINGS = frozenset({"", "identity", "gzip"})
+
+
 async def _read_body(request: web.Request) -> bytes:
     """The whole body of any request, read so that nothing is left for aiohttp to choke on.
 
     Raises:
-        SandboxError: a 413 for a body over the size limit, a 400 for one
-            whose ``Content-Encoding`` does not decode.
+        SandboxError: a 415 for a ``Content-Encoding`` other than gzip, a 413
+            for a body over the size limit, a 400 for gzip that does not decode.
     """
+    if not request.body_exists:
+        return b""
+    if request.headers.get("Content-Encoding", "").strip().lower() not in _BODY_ENCODINGS:
+        message = "Request body refused: Content-Encoding must be gzip or identity"
+        raise _UnreadableBody(415, 1001, message)
     try:
         return await request.read()
     except web.HTTPException as error:  # too large
         raise _UnreadableBody(error.status, 1001, f"Request body refused: {error.reason}") from None
     except RequestPayloadError:
         request.content.feed_eof()  # nothing more is read from it; the connection closes
-        raise _UnreadableBody(
-            400, 1001, "Request body refused: its encoding does not decode"
-        ) from None
+        message = "Request body refused: its encoding does not decode"
+        raise _UnreadableBody(400, 1001, message) from None
 
 
 def _json_response(status: int, body: bytes, headers: dict[str, str] | None = None) -> web.Response:
@@ -248,8 +258,15 @@ class SandboxApp:
                 return sandbox._malformed(request, status, exc)
 
         loop = asyncio.get_running_loop()
-        # No access log, as AppRunner(access_log=None) gives (aiohttp types it as a Logger).
-        return lambda: EnvelopeProtocol(server, loop=loop, access_log=None)  # type: ignore[arg-type]
+        # No access log, as AppRunner(access_log=None) gives (aiohttp types it as a
+        # Logger). No lingering over a body left unread (a refused encoding): the
+        # connection closes once answered, rather than aiohttp reading on.
+        return lambda: EnvelopeProtocol(
+            server,
+            loop=loop,
+            access_log=None,  # type: ignore[arg-type]
+            lingering_time=0,
+        )
 
     def _malformed(
         self, request: BaseRequest, status: int, exc: BaseException | None

@@ -20,7 +20,6 @@ from . import _shapes as shapes
 from ._errors import bad_request, conflict, forbidden, not_found, too_many_tokens
 from ._records import JSON, AccountRecord, Identity, new_id, timestamp
 from ._seed import PERMISSION_GROUPS, add_owner, add_roles, new_secret, subscription_record
-from ._shapes import validate, whole_number
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 50
@@ -62,8 +61,8 @@ def paginate(items: list[JSON], query: MultiMapping[str]) -> Outcome:
 
     ``per_page`` above the maximum is lowered to it, as the API does.
     """
-    page = whole_number(query, "page", 1)
-    per_page = min(whole_number(query, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
+    page = shapes.whole_number(query, "page", 1)
+    per_page = min(shapes.whole_number(query, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
     if query.get("direction") == "desc":
         items = items[::-1]
     chunk = items[(page - 1) * per_page : page * per_page]
@@ -182,7 +181,7 @@ class Store:
         return Outcome(self.account(call).account)
 
     def create_account(self, call: Call) -> Outcome:
-        body = validate(shapes.ACCOUNT_CREATE, call.body)
+        body = shapes.validate(shapes.ACCOUNT_CREATE, call.body)
         account: JSON = {
             "id": self.new_id(),
             "name": body["name"],
@@ -201,7 +200,7 @@ class Store:
 
     def update_account(self, call: Call) -> Outcome:
         record = self.account(call)
-        body = validate(shapes.ACCOUNT_UPDATE, call.body)
+        body = shapes.validate(shapes.ACCOUNT_UPDATE, call.body)
         if body["id"] != record.id:
             raise bad_request("id does not match the account in the path")
         account = record.account
@@ -278,7 +277,7 @@ class Store:
 
     def create_member(self, call: Call) -> Outcome:
         record = self.account(call)
-        body = validate(shapes.MEMBER_CREATE, call.body)
+        body = shapes.validate(shapes.MEMBER_CREATE, call.body)
         email = body["email"]
         if "@" not in email:
             raise bad_request("email must be an email address")
@@ -307,7 +306,7 @@ class Store:
     def update_member(self, call: Call) -> Outcome:
         record = self.account(call)
         member = self._item(record.members, call, "member_id")
-        body = validate(shapes.MEMBER_UPDATE, call.body)
+        body = shapes.validate(shapes.MEMBER_UPDATE, call.body)
         roles = None if body.get("roles") is None else self._roles(record, body["roles"])
         policies = body.get("policies")
         build_policies = None if policies is None else self._member_policies(policies)
@@ -338,7 +337,7 @@ class Store:
 
     def create_subscription(self, call: Call) -> Outcome:
         record = self.account(call)
-        body = validate(shapes.SUBSCRIPTION, call.body)
+        body = shapes.validate(shapes.SUBSCRIPTION, call.body)
         now = datetime.now(UTC)
         subscription_id, subscription = subscription_record(
             self._rng, now, body.get("frequency"), body.get("rate_plan")
@@ -349,7 +348,7 @@ class Store:
     def update_subscription(self, call: Call) -> Outcome:
         record = self.account(call)
         subscription = self._item(record.subscriptions, call, "subscription_identifier")
-        body = validate(shapes.SUBSCRIPTION, call.body)
+        body = shapes.validate(shapes.SUBSCRIPTION, call.body)
         if body.get("frequency") is not None:
             subscription["frequency"] = body["frequency"]
         if body.get("rate_plan") is not None:
@@ -398,7 +397,7 @@ class Store:
 
     def create_token(self, call: Call) -> Outcome:
         record = self.account(call)
-        fields = self._token_fields(validate(shapes.TOKEN_CREATE, call.body))
+        fields = self._token_fields(shapes.validate(shapes.TOKEN_CREATE, call.body))
         if len(record.tokens) >= self.max_tokens:
             raise too_many_tokens(self.max_tokens)
         token_id, now = self.new_id(), _now()
@@ -418,7 +417,7 @@ class Store:
     def update_token(self, call: Call) -> Outcome:
         record = self.account(call)
         token = self._item(record.tokens, call, "token_id")
-        body = validate(shapes.TOKEN_UPDATE, call.body)
+        body = shapes.validate(shapes.TOKEN_UPDATE, call.body)
         fields = self._token_fields(body)
         token.update(fields())
         token["status"] = body.get("status") or token["status"]
