@@ -200,6 +200,12 @@ MALFORMED: dict[str, tuple[str, str, bytes | None, dict[str, str]]] = {
         {},
     ),
     "100,000 [": ("POST", "/accounts", b"[" * 100_000, {}),
+    "valid JSON nested 40 deep": (
+        "POST",
+        "/accounts",
+        b'{"name": "x", "deep": ' + b"[" * 40 + b"]" * 40 + b"}",
+        {},
+    ),
     "gzip that is not gzip": ("POST", "/accounts", b'{"name": "x"}', {"Content-Encoding": "gzip"}),
     "gzip that is not gzip, large": (
         "POST",

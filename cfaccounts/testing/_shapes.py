@@ -48,14 +48,15 @@ def _finite_float(text: str) -> float:
 
 
 def _depth(value: Any) -> int:
-    """How deeply ``value`` nests arrays and objects (without recursing)."""
-    deepest, level = 0, [(value, 1)]
-    while level:
-        item, depth = level.pop()
-        children = item.values() if isinstance(item, dict) else item
-        if isinstance(item, dict | list):
+    """How deeply ``value`` nests arrays and objects (walked without recursion)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
             deepest = max(deepest, depth)
-            level.extend((child, depth + 1) for child in children)
+            pending.extend((child, depth + 1) for child in item)
     return deepest
 
 
