@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -16,16 +17,28 @@ from typing import Any
 
 import attrs
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler, RequestPayloadError
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_urldispatcher import _default_expect_handler
 
 from . import _auditlog
 from ._auth import Authenticator
-from ._errors import SandboxError, bad_request, no_route, rate_limited
+from ._errors import (
+    SandboxError,
+    internal_error,
+    malformed_request,
+    no_route,
+    rate_limited,
+)
 from ._faults import Fault, FaultScript
 from ._quota import Quota
 from ._records import JSON
+from ._shapes import decode_body
 from ._store import Call, Operation, Outcome, Store
 
 BASE_PATH = "/client/v4"
+
+_logger = logging.getLogger("cfaccounts.testing")
 
 
 @attrs.frozen
@@ -135,6 +148,48 @@ def failure(errors: list[JSON]) -> bytes:
     return json.dumps({"success": False, "errors": errors, "messages": [], "result": None}).encode()
 
 
+async def _continue_or_ignore(request: web.Request) -> None:
+    """``Expect: 100-continue`` as aiohttp answers it; any other expectation is ignored.
+
+    aiohttp's own handler answers those with a plain-text 417 that no handler
+    of ours sees; the request goes on instead, to be answered in an envelope.
+    """
+    if request.headers.get("Expect", "").lower() == "100-continue":
+        await _default_expect_handler(request)
+
+
+class _UnreadableBody(SandboxError):
+    """A body aiohttp could not read whole: the connection closes after the answer."""
+
+
+#: The ``Content-Encoding`` values a request body may have. aiohttp's other
+#: decoders fail in ways its server cannot report (a bad deflate body left the
+#: request waiting forever), so they are refused before any of it is read.
+_BODY_ENCODINGS = frozenset({"", "identity", "gzip"})
+
+
+async def _read_body(request: web.Request) -> bytes:
+    """The whole body of any request, read so that nothing is left for aiohttp to choke on.
+
+    Raises:
+        SandboxError: a 415 for a ``Content-Encoding`` other than gzip, a 413
+            for a body over the size limit, a 400 for gzip that does not decode.
+    """
+    if not request.body_exists:
+        return b""
+    if request.headers.get("Content-Encoding", "").strip().lower() not in _BODY_ENCODINGS:
+        message = "Request body refused: Content-Encoding must be gzip or identity"
+        raise _UnreadableBody(415, 1001, message)
+    try:
+        return await request.read()
+    except web.HTTPException as error:  # too large
+        raise _UnreadableBody(error.status, 1001, f"Request body refused: {error.reason}") from None
+    except RequestPayloadError:
+        request.content.feed_eof()  # nothing more is read from it; the connection closes
+        message = "Request body refused: its encoding does not decode"
+        raise _UnreadableBody(400, 1001, message) from None
+
+
 def _json_response(status: int, body: bytes, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(status=status, body=body, content_type=_JSON_TYPE, headers=headers)
 
@@ -148,7 +203,9 @@ class Counters:
     """What the sandbox received and answered, for tests and benchmarks to assert on."""
 
     #: Requests received per route key (``"POST /accounts/{account_id}/members"``),
-    #: faults and refusals included; unknown paths count under ``"unrouted"``.
+    #: faults and refusals included; unknown paths count under ``"unrouted"``,
+    #: requests too malformed to route (bad HTTP, an unsupported
+    #: ``Content-Encoding``) under ``"malformed"``.
     received: Counter[str] = attrs.field(factory=Counter)
     #: Responses sent per HTTP status; dropped connections count under 0.
     responses: Counter[int] = attrs.field(factory=Counter)
@@ -171,12 +228,70 @@ class SandboxApp:
         self.faults = faults
         self.counters = Counters()
         self._rays = random.Random(id(self)).getrandbits(63)
+        #: Handlers sleeping in a latency fault, cancelled when the sandbox closes.
+        self._sleeping: set[asyncio.Task[Any]] = set()
+
+    def cancel_pending(self) -> None:
+        """Cancel the answers latency faults are holding back (the sandbox is closing)."""
+        for task in self._sleeping:
+            task.cancel()
+
+    def protocol(self, server: web.Server) -> Callable[[], RequestHandler]:
+        """The protocol factory to listen with: aiohttp's, with envelopes for malformed HTTP.
+
+        aiohttp answers what it cannot parse (a bad request line or header, a
+        ``Content-Encoding`` it cannot decode) itself, in plain text, before
+        any handler runs; this one answers those like every other request.
+        """
+        sandbox = self
+
+        class EnvelopeProtocol(RequestHandler):
+            def handle_error(
+                self,
+                request: BaseRequest,
+                status: int = 500,
+                exc: BaseException | None = None,
+                message: str | None = None,
+            ) -> web.StreamResponse:
+                if request.writer.output_size > 0:
+                    raise ConnectionError("the answer was already sent in part")
+                return sandbox._malformed(request, status, exc)
+
+        loop = asyncio.get_running_loop()
+        # No access log, as AppRunner(access_log=None) gives (aiohttp types it as a
+        # Logger). No lingering over a body left unread (a refused encoding): the
+        # connection closes once answered, rather than aiohttp reading on.
+        return lambda: EnvelopeProtocol(
+            server,
+            loop=loop,
+            access_log=None,  # type: ignore[arg-type]
+            lingering_time=0,
+        )
+
+    def _malformed(
+        self, request: BaseRequest, status: int, exc: BaseException | None
+    ) -> web.StreamResponse:
+        self.counters.received["malformed"] += 1
+        _logger.debug("Malformed request from %s", request.remote, exc_info=exc)
+        response = _error_response(malformed_request(status))
+        response.force_close()  # the connection's state is unknown past a parse error
+        self.counters.responses[status] += 1
+        response.headers["cf-ray"] = f"{self._next_ray()}-SBX"
+        return response
 
     def application(self) -> web.Application:
         app = web.Application()
         for route in ROUTES:
-            app.router.add_route(route.method, BASE_PATH + route.path, self._handler(route))
-        app.router.add_route("*", "/{tail:.*}", self._unrouted)
+            app.router.add_route(
+                route.method,
+                BASE_PATH + route.path,
+                self._handler(route),
+                expect_handler=_continue_or_ignore,
+            )
+        # Any path at all: "." would not match a newline (``%0A``).
+        app.router.add_route(
+            "*", r"/{tail:[\s\S]*}", self._unrouted, expect_handler=_continue_or_ignore
+        )
         return app
 
     def _next_ray(self) -> str:
@@ -185,26 +300,46 @@ class SandboxApp:
 
     def _handler(self, route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def handle(request: web.Request) -> web.StreamResponse:
-            self.counters.received[route.key] += 1
             ray = self._next_ray()
-            # Resolved before the operation: a token that rolls or deletes itself
-            # is still told where its quota stands.
-            quota_key = self.auth.quota_key(request.headers)
-            try:
-                response = await self._serve(request, route, ray)
-            except SandboxError as error:
-                response = _error_response(error)
-            except ConnectionError:  # the client went away: nothing to answer
-                self.counters.responses[0] += 1
-                raise
-            return self._sent(request, response, ray, quota_key)
+            return await self._answer(request, route.key, self._serve(request, route, ray), ray)
 
         return handle
 
     async def _unrouted(self, request: web.Request) -> web.StreamResponse:
-        self.counters.received["unrouted"] += 1
+        async def refuse() -> web.StreamResponse:
+            await _read_body(request)  # a body aiohttp cannot read is refused as such
+            raise no_route()
+
+        return await self._answer(request, "unrouted", refuse(), self._next_ray())
+
+    async def _answer(
+        self,
+        request: web.Request,
+        route_key: str,
+        serving: Awaitable[web.StreamResponse],
+        ray: str,
+    ) -> web.StreamResponse:
+        """Count a request, serve it, and turn whatever happens into a counted answer."""
+        self.counters.received[route_key] += 1
+        # Resolved before the operation: a token that rolls or deletes itself
+        # is still told where its quota stands.
         quota_key = self.auth.quota_key(request.headers)
-        return self._sent(request, _error_response(no_route()), self._next_ray(), quota_key)
+        try:
+            response = await serving
+        except SandboxError as error:
+            response = _error_response(error)
+            if isinstance(error, _UnreadableBody):
+                response.force_close()  # what is left of the body cannot be skipped
+        except ConnectionError:  # the client went away: nothing to answer
+            self.counters.responses[0] += 1
+            raise
+        except Exception:  # a defect of the sandbox: still an envelope, and counted
+            _logger.exception("The sandbox failed to serve %s %s", request.method, route_key)
+            response = _error_response(internal_error())
+        except BaseException:  # cancelled: the sandbox is closing
+            self.counters.responses[0] += 1
+            raise
+        return self._sent(request, response, ray, quota_key)
 
     def _sent(
         self,
@@ -234,12 +369,13 @@ class SandboxApp:
             early = await self._early_fault(request, fault, ray)
             if early is not None:
                 return early
+        raw = await _read_body(request)
         key, identity = self.auth.identify(request.headers)
         if self.quota is not None:
             retry_after = self.quota.admit(key)
             if retry_after is not None:
                 return _error_response(rate_limited(), {"Retry-After": str(retry_after)})
-        body = await self._read_json(request) if request.method in _BODY_METHODS else None
+        body = decode_body(raw) if request.method in _BODY_METHODS else None
         call = Call(dict(request.match_info), request.query, body, identity)
         outcome = route.operation(self.store, call)
         if route.audit is not None:
@@ -249,24 +385,20 @@ class SandboxApp:
             return await self._late_fault(request, fault, payload)
         return _json_response(200, payload)
 
-    @staticmethod
-    async def _read_json(request: web.Request) -> Any:
-        raw = await request.read()
-        if not raw:
-            return None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise bad_request("Malformed JSON in request body") from None
-
     async def _early_fault(
         self, request: web.Request, fault: Fault, ray: str
     ) -> web.StreamResponse | None:
         """The response for a fault that stops the request before it is carried out."""
         if fault.kind == "latency":
             # The request has arrived whole; it is the answer that is slow.
-            await request.read()
-            await asyncio.sleep(fault.seconds)
+            await _read_body(request)
+            sleeping = asyncio.current_task()
+            assert sleeping is not None  # noqa: S101 - aiohttp runs every handler in a task
+            self._sleeping.add(sleeping)
+            try:
+                await asyncio.sleep(fault.seconds)
+            finally:
+                self._sleeping.discard(sleeping)
             return None
         if fault.kind == "status":
             headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}

@@ -19,6 +19,7 @@ from multidict import MultiMapping
 
 from ._errors import bad_request
 from ._records import JSON, AccountRecord, Identity, parse_timestamp, timestamp
+from ._shapes import whole_number
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -103,10 +104,7 @@ def _decode_cursor(cursor: str) -> int:
 def list_entries(record: AccountRecord, query: MultiMapping[str]) -> tuple[list[JSON], JSON]:
     """One page of ``record``'s audit log for ``query``, and its ``result_info``."""
     since, before = _moment(query, "since"), _moment(query, "before")
-    limit_text = query.get("limit", str(DEFAULT_LIMIT))
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
-        raise bad_request(f"limit must be an integer from 1 to {MAX_LIMIT}")
-    limit = int(limit_text)
+    limit = whole_number(query, "limit", DEFAULT_LIMIT, MAX_LIMIT)
     descending = query.get("direction", "desc") != "asc"
     entries = record.audit
     positions: range

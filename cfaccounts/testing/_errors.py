@@ -62,3 +62,14 @@ def too_many_tokens(limit: int) -> SandboxError:
 
 def no_route() -> SandboxError:
     return SandboxError(404, 7000, "No route for that URI")
+
+
+def internal_error() -> SandboxError:
+    return SandboxError(500, 10002, "The sandbox failed to serve this request (a defect)")
+
+
+def malformed_request(status: int) -> SandboxError:
+    """A request too malformed to route: bad HTTP, or a ``Content-Encoding`` not supported."""
+    if status >= 500:
+        return internal_error()
+    return SandboxError(status, 6003, "Malformed HTTP request: it cannot be read as sent")

@@ -16,18 +16,25 @@ JSON = dict[str, Any]
 
 
 def timestamp(moment: datetime) -> str:
-    """Cloudflare's timestamp form: ``2024-04-26T17:31:07Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Cloudflare's timestamp form: ``2024-04-26T17:31:07Z`` (four-digit years, always).
+
+    Raises:
+        OverflowError: ``moment`` in UTC falls outside years 1 to 9999.
+    """
+    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 def parse_timestamp(text: str) -> str:
     """An RFC 3339 timestamp (naive ones are UTC) in Cloudflare's form, to compare as text.
 
     Raises:
-        ValueError: ``text`` is not a timestamp.
+        ValueError: ``text`` is not a timestamp, or one outside years 1 to 9999 in UTC.
     """
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return timestamp(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    try:
+        return timestamp(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    except OverflowError:
+        raise ValueError(f"{text!r} is out of range in UTC") from None
 
 
 def new_id(rng: random.Random) -> str:

@@ -26,6 +26,13 @@ from ._seed import AccountSeeder
 from ._store import MAX_TOKENS_PER_ACCOUNT, Store
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 class Sandbox:
     """A stateful Cloudflare Accounts API on 127.0.0.1, seeded with realistic data.
 
@@ -112,6 +119,9 @@ class Sandbox:
         self._requested_port = port
         self.port = 0
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
+        #: The event loop serving, while it does.
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._thread_loop: asyncio.AbstractEventLoop | None = None
 
@@ -177,7 +187,22 @@ class Sandbox:
         return AsyncCloudflare(**self._client_options(options))
 
     def sync_client(self, **options: Unpack[ClientOptions]) -> Cloudflare:
-        """A :class:`~cfaccounts.Cloudflare` (sync) client for this sandbox."""
+        """A :class:`~cfaccounts.Cloudflare` (sync) client for this sandbox.
+
+        Raises:
+            RuntimeError: the sandbox serves from the event loop running in
+                this thread (``async with Sandbox()``, or Jupyter's top-level
+                ``await``): every blocking call would stop the loop that has to
+                answer it. Use :meth:`client` there, or run the sandbox in a
+                thread of its own with ``with Sandbox() as sandbox:``.
+        """
+        if self._loop is not None and self._loop is _running_loop():
+            raise RuntimeError(
+                "This sandbox serves from the event loop running in this thread, so a"
+                " blocking client here would wait forever for it: use"
+                " `async with sandbox.client() as client:` (async) in this loop, or run"
+                " the sandbox in a thread of its own with `with Sandbox() as sandbox:`"
+            )
         return Cloudflare(**self._client_options(options))
 
     def _client_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
@@ -211,21 +236,41 @@ class Sandbox:
     # -- running -------------------------------------------------------------
 
     async def start(self) -> None:
-        """Listen on 127.0.0.1 in the running event loop."""
+        """Listen on 127.0.0.1 in the running event loop.
+
+        Raises:
+            OSError: the port cannot be listened on (in use, say).
+        """
         if self._runner is not None:
             raise RuntimeError("The sandbox is already running")
         runner = web.AppRunner(self._app.application(), access_log=None, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", self._requested_port)
-        await site.start()
-        self._runner = runner
-        self.port = runner.addresses[0][1]
+        server = runner.server
+        assert server is not None  # noqa: S101 - set up just above
+        loop = asyncio.get_running_loop()
+        try:
+            listener = await loop.create_server(
+                self._app.protocol(server), "127.0.0.1", self._requested_port
+            )
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner, self._listener, self._loop = runner, listener, loop
+        self.port = listener.sockets[0].getsockname()[1]
 
     async def close(self) -> None:
-        """Stop listening and close open connections."""
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
+        """Stop listening and close open connections, at once.
+
+        Answers still held back by a latency fault are cancelled: their
+        connections close unanswered (counted as dropped, under 0).
+        """
+        if self._runner is not None and self._listener is not None:
+            runner, listener = self._runner, self._listener
+            self._runner = self._listener = self._loop = None
+            listener.close()
+            self._app.cancel_pending()
             await runner.cleanup()
+            await listener.wait_closed()
             self.port = 0
 
     async def __aenter__(self) -> Self:

@@ -16,8 +16,9 @@ import attrs
 from multidict import MultiMapping
 
 from . import _auditlog
+from . import _shapes as shapes
 from ._errors import bad_request, conflict, forbidden, not_found, too_many_tokens
-from ._records import JSON, AccountRecord, Identity, new_id, parse_timestamp, timestamp
+from ._records import JSON, AccountRecord, Identity, new_id, timestamp
 from ._seed import PERMISSION_GROUPS, add_owner, add_roles, new_secret, subscription_record
 
 DEFAULT_PER_PAGE = 20
@@ -55,57 +56,13 @@ def _now() -> str:
     return timestamp(datetime.now(UTC))
 
 
-def _body(call: Call) -> JSON:
-    if not isinstance(call.body, dict):
-        raise bad_request("The request body must be a JSON object")
-    return call.body
-
-
-def _text(body: JSON, name: str, *, required: bool = True) -> str | None:
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise bad_request(f"{name} is required and must be a non-empty string")
-    return value
-
-
-def _choice(body: JSON, name: str, allowed: Iterable[str]) -> str | None:
-    value = body.get(name)
-    if value is not None and value not in allowed:
-        raise bad_request(f"{name} must be one of {', '.join(allowed)}")
-    return value
-
-
-def _moment(body: JSON, name: str) -> str | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    invalid = bad_request(f"{name} must be an RFC 3339 timestamp")
-    if not isinstance(value, str):
-        raise invalid
-    try:
-        return parse_timestamp(value)
-    except ValueError:
-        raise invalid from None
-
-
-def _integer(query: MultiMapping[str], name: str, default: int) -> int:
-    text = query.get(name)
-    if text is None:
-        return default
-    if not text.isdigit() or int(text) < 1:
-        raise bad_request(f"{name} must be a positive integer")
-    return int(text)
-
-
 def paginate(items: list[JSON], query: MultiMapping[str]) -> Outcome:
     """A page-number page of ``items``, with Cloudflare's ``result_info``.
 
     ``per_page`` above the maximum is lowered to it, as the API does.
     """
-    page = _integer(query, "page", 1)
-    per_page = min(_integer(query, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
+    page = shapes.whole_number(query, "page", 1)
+    per_page = min(shapes.whole_number(query, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
     if query.get("direction") == "desc":
         items = items[::-1]
     chunk = items[(page - 1) * per_page : page * per_page]
@@ -224,17 +181,17 @@ class Store:
         return Outcome(self.account(call).account)
 
     def create_account(self, call: Call) -> Outcome:
-        body = _body(call)
+        body = shapes.validate(shapes.ACCOUNT_CREATE, call.body)
         account: JSON = {
             "id": self.new_id(),
-            "name": _text(body, "name"),
-            "type": _choice(body, "type", ("standard", "enterprise")) or "standard",
+            "name": body["name"],
+            "type": body.get("type") or "standard",
             "created_on": _now(),
             "settings": {"abuse_contact_email": None, "enforce_twofactor": False},
         }
-        unit = body.get("unit")
-        if isinstance(unit, dict) and unit.get("id"):
-            account["managed_by"] = {"parent_org_id": unit["id"], "parent_org_name": None}
+        unit_id = (body.get("unit") or {}).get("id")
+        if unit_id is not None:
+            account["managed_by"] = {"parent_org_id": unit_id, "parent_org_name": None}
         record = AccountRecord(account)
         add_roles(record, self._rng)
         add_owner(record, self._rng, self.owner)
@@ -243,18 +200,15 @@ class Store:
 
     def update_account(self, call: Call) -> Outcome:
         record = self.account(call)
-        body = _body(call)
-        if body.get("id") not in (None, record.id):
+        body = shapes.validate(shapes.ACCOUNT_UPDATE, call.body)
+        if body["id"] != record.id:
             raise bad_request("id does not match the account in the path")
         account = record.account
-        account["name"] = _text(body, "name")
-        account["type"] = _choice(body, "type", ("standard", "enterprise")) or account["type"]
-        settings = body.get("settings")
-        if isinstance(settings, dict):
-            account["settings"] = {**account.get("settings", {}), **settings}
-        managed_by = body.get("managed_by")
-        if isinstance(managed_by, dict):
-            account["managed_by"] = managed_by
+        account["name"], account["type"] = body["name"], body["type"]
+        if body.get("settings") is not None:
+            account["settings"] = {**account.get("settings", {}), **body["settings"]}
+        if body.get("managed_by") is not None:
+            account["managed_by"] = body["managed_by"]
         return Outcome(account, resource_id=record.id)
 
     def delete_account(self, call: Call) -> Outcome:
@@ -283,64 +237,61 @@ class Store:
     def get_member(self, call: Call) -> Outcome:
         return Outcome(self._item(self.account(call).members, call, "member_id"))
 
-    def _roles(self, record: AccountRecord, given: Any) -> list[JSON]:
-        if not isinstance(given, list):
-            raise bad_request("roles must be a list")
-        roles = []
-        for role in given:
-            role_id = role.get("id") if isinstance(role, dict) else role
+    @staticmethod
+    def _roles(record: AccountRecord, role_ids: list[str]) -> list[JSON]:
+        """The roles of ``record`` with these ids; a 400 naming one it does not have."""
+        for role_id in role_ids:
             if role_id not in record.roles:
                 raise bad_request(f"Unknown role {role_id!r}")
-            roles.append(record.roles[role_id])
-        return roles
-
-    def _member_policies(self, given: Any) -> list[JSON]:
-        if not isinstance(given, list):
-            raise bad_request("policies must be a list")
-        policies: list[JSON] = []
-        for policy in given:
-            if not isinstance(policy, dict):
-                raise bad_request("each policy must be an object")
-            groups = [
-                self._permission_group(group) for group in policy.get("permission_groups", [])
-            ]
-            policies.append(
-                {
-                    "id": policy.get("id") or self.new_id(),
-                    "access": _choice(policy, "access", ("allow", "deny")) or "allow",
-                    "permission_groups": groups,
-                    "resource_groups": [
-                        {"id": group.get("id") if isinstance(group, dict) else group, "scope": []}
-                        for group in policy.get("resource_groups", [])
-                    ],
-                }
-            )
-        return policies
+        return [record.roles[role_id] for role_id in role_ids]
 
     @staticmethod
-    def _permission_group(group: Any) -> JSON:
-        group_id = group.get("id") if isinstance(group, dict) else group
-        known = _GROUPS_BY_ID.get(group_id)
-        if known is None:
-            raise bad_request(f"Unknown permission group {group_id!r}")
-        return {"id": known["id"], "meta": {}, "name": known["name"]}
+    def _permission_groups(group_ids: list[str]) -> list[JSON]:
+        """The permission groups with these ids; a 400 naming one that does not exist."""
+        for group_id in group_ids:
+            if group_id not in _GROUPS_BY_ID:
+                raise bad_request(f"Unknown permission group {group_id!r}")
+        return [
+            {"id": group_id, "meta": {}, "name": _GROUPS_BY_ID[group_id]["name"]}
+            for group_id in group_ids
+        ]
+
+    def _member_policies(self, policies: list[JSON]) -> Callable[[], list[JSON]]:
+        """Checks ``policies`` now; the returned function builds them (new ids and all)."""
+        groups = [self._permission_groups(policy["permission_groups"]) for policy in policies]
+
+        def build() -> list[JSON]:
+            return [
+                {
+                    "id": policy.get("id") or self.new_id(),
+                    "access": policy["access"],
+                    "permission_groups": policy_groups,
+                    "resource_groups": [
+                        {"id": group_id, "scope": []} for group_id in policy["resource_groups"]
+                    ],
+                }
+                for policy, policy_groups in zip(policies, groups, strict=True)
+            ]
+
+        return build
 
     def create_member(self, call: Call) -> Outcome:
         record = self.account(call)
-        body = _body(call)
-        email = _text(body, "email")
-        if email is None or "@" not in email:
+        body = shapes.validate(shapes.MEMBER_CREATE, call.body)
+        email = body["email"]
+        if "@" not in email:
             raise bad_request("email must be an email address")
         if any(member["email"] == email for member in record.members.values()):
             raise conflict(f"{email} is already a member of this account")
-        status = _choice(body, "status", ("accepted", "pending")) or "pending"
+        roles = self._roles(record, body.get("roles") or [])
+        policies = self._member_policies(body.get("policies") or [])
         member_id = self.new_id()
         member = {
             "id": member_id,
             "email": email,
-            "policies": self._member_policies(body.get("policies", [])),
-            "roles": self._roles(record, body.get("roles", [])),
-            "status": status,
+            "policies": policies(),
+            "roles": roles,
+            "status": body.get("status") or "pending",
             "user": {
                 "email": email,
                 "id": self.new_id(),
@@ -355,11 +306,14 @@ class Store:
     def update_member(self, call: Call) -> Outcome:
         record = self.account(call)
         member = self._item(record.members, call, "member_id")
-        body = _body(call)
-        if "roles" in body:
-            member["roles"] = self._roles(record, body["roles"])
-        if "policies" in body:
-            member["policies"] = self._member_policies(body["policies"])
+        body = shapes.validate(shapes.MEMBER_UPDATE, call.body)
+        roles = None if body.get("roles") is None else self._roles(record, body["roles"])
+        policies = body.get("policies")
+        build_policies = None if policies is None else self._member_policies(policies)
+        if roles is not None:
+            member["roles"] = roles
+        if build_policies is not None:
+            member["policies"] = build_policies()
         return Outcome(member, resource_id=member["id"])
 
     def delete_member(self, call: Call) -> Outcome:
@@ -381,29 +335,24 @@ class Store:
     def list_subscriptions(self, call: Call) -> Outcome:
         return single_page(list(self.account(call).subscriptions.values()))
 
-    def _subscription_terms(self, body: JSON) -> tuple[str | None, JSON | None]:
-        frequency = _choice(body, "frequency", ("weekly", "monthly", "quarterly", "yearly"))
-        rate_plan = body.get("rate_plan")
-        if rate_plan is not None and not isinstance(rate_plan, dict):
-            raise bad_request("rate_plan must be an object")
-        return frequency, rate_plan
-
     def create_subscription(self, call: Call) -> Outcome:
         record = self.account(call)
-        frequency, rate_plan = self._subscription_terms(_body(call))
+        body = shapes.validate(shapes.SUBSCRIPTION, call.body)
         now = datetime.now(UTC)
-        subscription_id, subscription = subscription_record(self._rng, now, frequency, rate_plan)
+        subscription_id, subscription = subscription_record(
+            self._rng, now, body.get("frequency"), body.get("rate_plan")
+        )
         record.subscriptions[subscription_id] = subscription
         return Outcome(subscription, resource_id=subscription_id)
 
     def update_subscription(self, call: Call) -> Outcome:
         record = self.account(call)
         subscription = self._item(record.subscriptions, call, "subscription_identifier")
-        frequency, rate_plan = self._subscription_terms(_body(call))
-        if frequency is not None:
-            subscription["frequency"] = frequency
-        if rate_plan is not None:
-            subscription["rate_plan"] = {**subscription["rate_plan"], **rate_plan}
+        body = shapes.validate(shapes.SUBSCRIPTION, call.body)
+        if body.get("frequency") is not None:
+            subscription["frequency"] = body["frequency"]
+        if body.get("rate_plan") is not None:
+            subscription["rate_plan"] = {**subscription["rate_plan"], **body["rate_plan"]}
         return Outcome(subscription, resource_id=subscription["id"])
 
     def delete_subscription(self, call: Call) -> Outcome:
@@ -420,49 +369,41 @@ class Store:
     def get_token(self, call: Call) -> Outcome:
         return Outcome(self._item(self.account(call).tokens, call, "token_id"))
 
-    def _token_fields(self, body: JSON) -> JSON:
-        policies = body.get("policies")
-        if not isinstance(policies, list) or not policies:
-            raise bad_request("policies is required and must be a non-empty list")
-        fields: JSON = {
-            "name": _text(body, "name"),
-            "policies": [self._token_policy(policy) for policy in policies],
-            "expires_on": _moment(body, "expires_on"),
-            "not_before": _moment(body, "not_before"),
-        }
-        condition = body.get("condition")
-        if condition is not None:
-            if not isinstance(condition, dict):
-                raise bad_request("condition must be an object")
-            fields["condition"] = condition
-        return fields
+    def _token_fields(self, body: JSON) -> Callable[[], JSON]:
+        """Checks a token body's policies now; the returned function builds its fields."""
+        policies = body["policies"]
+        groups = [self._permission_groups(policy["permission_groups"]) for policy in policies]
 
-    def _token_policy(self, policy: Any) -> JSON:
-        if not isinstance(policy, dict):
-            raise bad_request("each policy must be an object")
-        effect = _choice(policy, "effect", ("allow", "deny"))
-        resources = policy.get("resources")
-        if effect is None or not isinstance(resources, dict) or not resources:
-            raise bad_request("each policy needs effect, permission_groups and resources")
-        groups = policy.get("permission_groups")
-        if not isinstance(groups, list) or not groups:
-            raise bad_request("each policy needs at least one permission group")
-        return {
-            "id": policy.get("id") or self.new_id(),
-            "effect": effect,
-            "permission_groups": [self._permission_group(group) for group in groups],
-            "resources": resources,
-        }
+        def build() -> JSON:
+            fields: JSON = {
+                "name": body["name"],
+                "policies": [
+                    {
+                        "id": policy.get("id") or self.new_id(),
+                        "effect": policy["effect"],
+                        "permission_groups": policy_groups,
+                        "resources": policy["resources"],
+                    }
+                    for policy, policy_groups in zip(policies, groups, strict=True)
+                ],
+                "expires_on": body.get("expires_on"),
+                "not_before": body.get("not_before"),
+            }
+            if body.get("condition") is not None:
+                fields["condition"] = body["condition"]
+            return fields
+
+        return build
 
     def create_token(self, call: Call) -> Outcome:
         record = self.account(call)
-        fields = self._token_fields(_body(call))
+        fields = self._token_fields(shapes.validate(shapes.TOKEN_CREATE, call.body))
         if len(record.tokens) >= self.max_tokens:
             raise too_many_tokens(self.max_tokens)
         token_id, now = self.new_id(), _now()
         token = {
             "id": token_id,
-            **fields,
+            **fields(),
             "status": "active",
             "issued_on": now,
             "modified_on": now,
@@ -476,11 +417,10 @@ class Store:
     def update_token(self, call: Call) -> Outcome:
         record = self.account(call)
         token = self._item(record.tokens, call, "token_id")
-        body = _body(call)
-        token.update(self._token_fields(body))
-        token["status"] = (
-            _choice(body, "status", ("active", "disabled", "expired")) or token["status"]
-        )
+        body = shapes.validate(shapes.TOKEN_UPDATE, call.body)
+        fields = self._token_fields(body)
+        token.update(fields())
+        token["status"] = body.get("status") or token["status"]
         token["modified_on"] = _now()
         return Outcome(token, resource_id=token["id"])
 
