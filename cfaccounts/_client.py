@@ -9,12 +9,14 @@ from typing import Self, TypedDict
 
 import aiohttp
 
+from ._configuration import checked_base_url, checked_session
 from ._core import Core
-from ._credentials import Credentials, resolve_credentials
+from ._credentials import Credentials, environment_credentials, resolve_credentials
 from ._logging import configure_from_env
 from ._ratelimit import CLOUDFLARE_RATE_LIMIT, RateLimit, RateLimiter
 from ._request import RequestBuilder, as_client_timeout
 from ._retry import RetryPolicy
+from ._secrets import conceal, conceal_headers
 from ._transport import Transport
 from ._version import __version__
 from .resources.accounts import AccountsResource
@@ -39,6 +41,16 @@ class ClientOptions(TypedDict, total=False):
 
 
 ENV_BASE_URL = "CLOUDFLARE_BASE_URL"
+
+
+def concealed(options: ClientOptions) -> ClientOptions:
+    """``options`` with its credentials as Secrets, for a frame that holds them."""
+    return {
+        **options,
+        "api_token": conceal(options.get("api_token")),
+        "api_key": conceal(options.get("api_key")),
+        "user_service_key": conceal(options.get("user_service_key")),
+    }
 
 
 class AsyncCloudflare:
@@ -69,8 +81,11 @@ class AsyncCloudflare:
             off on it: it would roll a token twice.
 
     Raises:
-        CredentialsError: credentials are missing, incomplete or ambiguous
-            (checked here, not at the first request).
+        CredentialsError: credentials are missing, incomplete, ambiguous or
+            hold a control character (checked here, not at the first request).
+        ConfigurationError: ``base_url`` is not an absolute http(s) URL
+            with a host and without user information, query or fragment; or
+            ``session`` has a ``base_url``, ``trust_env=True`` or ``auth``.
 
     Use it as ``async with AsyncCloudflare() as client:``, or call
     :meth:`close` when done.
@@ -92,13 +107,20 @@ class AsyncCloudflare:
         max_concurrency: int = 50,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
+        # Rebound first: this frame's locals then never show a secret in a
+        # traceback, whatever fails below.
+        api_token, api_key, user_service_key = (
+            conceal(api_token),
+            conceal(api_key),
+            conceal(user_service_key),
+        )
         configure_from_env()
         self._credentials: Credentials = resolve_credentials(
             api_token=api_token,
             api_key=api_key,
             api_email=api_email,
             user_service_key=user_service_key,
-            environ=os.environ,
+            environ=environment_credentials(os.environ),
         )
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ValueError(f"max_retries must be a whole number >= 0, got {max_retries!r}")
@@ -106,11 +128,19 @@ class AsyncCloudflare:
             raise TypeError(f"max_concurrency must be an int, got {max_concurrency!r}")
         if max_concurrency < 1:
             raise ValueError(f"max_concurrency must be at least 1, got {max_concurrency}")
-        self.base_url = (base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL).rstrip("/")
+        if base_url:
+            self.base_url = checked_base_url(base_url, name="base_url")
+        else:
+            from_env = os.environ.get(ENV_BASE_URL)
+            self.base_url = (
+                checked_base_url(from_env, name=ENV_BASE_URL) if from_env else DEFAULT_BASE_URL
+            )
+        if session is not None:
+            checked_session(session)
         headers = {
             "Accept": "application/json",
             "User-Agent": f"cfaccounts/{__version__}",
-            **(default_headers or {}),
+            **conceal_headers(default_headers),
             **self._credentials.headers,
         }
         self._core = Core(
@@ -149,6 +179,8 @@ class AsyncCloudflare:
         return self._core.transport.closed
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_core"):  # construction failed: a traceback shows it too
+            return "<AsyncCloudflare (not constructed)>"
         state = " closed" if self.closed else ""
         return f"<AsyncCloudflare {self.base_url} credential={self.credential_kind}{state}>"
 

@@ -78,6 +78,7 @@ class Core:
             lambda env: endpoint.structure(env.result),
             method=request.method,
             url=request.url,
+            carries_secret=request.carries_secret,
         )
 
     def paginate(

@@ -3,7 +3,9 @@
 ::
 
     CloudflareError
-    ├── CredentialsError          (also ValueError) bad or missing credentials, at construction
+    ├── ConfigurationError        (also ValueError) a client argument that cannot work,
+    │   │                         at construction (base_url, session, limits)
+    │   └── CredentialsError      bad or missing credentials
     ├── ClientClosedError         (also RuntimeError) a call on a closed client
     └── APIError                  a request failed; .method, .url, .attempts
         ├── APIStatusError        the API answered with an error; .status_code, .errors,
@@ -35,8 +37,16 @@ class CloudflareError(Exception):
     """Base class of every exception raised by cfaccounts."""
 
 
-class CredentialsError(CloudflareError, ValueError):
-    """Credentials are missing, incomplete or ambiguous."""
+class ConfigurationError(CloudflareError, ValueError):
+    """A client argument that cannot work, refused at construction.
+
+    A malformed ``base_url``, a session whose settings would change what is
+    sent, a limit that is not a positive number: nothing was sent.
+    """
+
+
+class CredentialsError(ConfigurationError):
+    """Credentials are missing, incomplete, ambiguous or malformed."""
 
 
 class ClientClosedError(CloudflareError, RuntimeError):

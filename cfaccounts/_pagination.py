@@ -193,6 +193,7 @@ async def fetch_page(
         lambda env: _page_contents(endpoint, env),
         method=request.method,
         url=request.url,
+        carries_secret=request.carries_secret,
     )
     return page_type(items, result_info, core=core, endpoint=endpoint, request=request, **state)
 

@@ -15,6 +15,7 @@ from yarl import URL
 
 from ._encoding import QueryPairs, encode_body, encode_query
 from ._endpoint import Endpoint
+from ._secrets import conceal_headers
 
 
 class RequestOptions(TypedDict, total=False):
@@ -49,6 +50,9 @@ def as_client_timeout(timeout: float | aiohttp.ClientTimeout) -> aiohttp.ClientT
 class Request:
     """Everything that goes on the wire for one call.
 
+    Its repr is safe to show: every credential and caller-given header value
+    in :attr:`headers` is a :class:`~cfaccounts._secrets.Secret`.
+
     Not frozen, though never changed once built: one is built per call, and
     a frozen attrs class takes a third longer to build.
     """
@@ -77,7 +81,10 @@ class Request:
 
 @attrs.frozen
 class RequestBuilder:
-    """What every request of one client shares, and how a call becomes a Request."""
+    """What every request of one client shares, and how a call becomes a Request.
+
+    Its :attr:`headers` hold the credential as :class:`~cfaccounts._secrets.Secret`\\ s.
+    """
 
     base_url: str
     headers: Mapping[str, str]
@@ -131,7 +138,7 @@ class RequestBuilder:
             headers = {
                 **headers,
                 **({"Content-Type": "application/json"} if payload is not None else {}),
-                **(extra_headers or {}),
+                **conceal_headers(extra_headers),
             }
         timeout = options.get("timeout")
         return Request(

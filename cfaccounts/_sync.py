@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, Unpack, cast
 
 from ._blocking import LoopRunner
-from ._client import AsyncCloudflare, ClientOptions
+from ._client import AsyncCloudflare, ClientOptions, concealed
 from ._pagination import AsyncPaginator, BasePage
 from .models.envelope import ResultInfo
 from .resources._base import Resource
@@ -148,6 +148,7 @@ class Cloudflare:
     """
 
     def __init__(self, **options: Unpack[ClientOptions]) -> None:
+        options = concealed(options)  # this frame's locals show no credential
         self._async_client = AsyncCloudflare(**options)
         self._runner = LoopRunner()
         self._finalizer = weakref.finalize(self, _shutdown, self._runner, self._async_client)
@@ -156,6 +157,8 @@ class Cloudflare:
         )
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_async_client"):  # construction failed: a traceback shows it too
+            return "<Cloudflare (not constructed)>"
         return repr(self._async_client).replace("<AsyncCloudflare", "<Cloudflare", 1)
 
     @property

@@ -1,0 +1,114 @@
+"""The client's configuration is checked at construction, with typed errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from cfaccounts import (
+    AsyncCloudflare,
+    Cloudflare,
+    CloudflareError,
+    ConfigurationError,
+    CredentialsError,
+)
+
+from .conftest import ACCOUNT_ID, TOKEN, reference
+from .server import RecordingServer
+
+PASSWORD = "pa55-word-in-the-url"
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        f"http://user:{PASSWORD}@127.0.0.1:9/client/v4",
+        f"https://user:{PASSWORD}@api.example.com/client/v4",
+        f"http://:{PASSWORD}@127.0.0.1/client/v4",
+    ],
+)
+def test_a_password_in_base_url_is_refused_and_never_shown(
+    base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ConfigurationError, match="user name or password") as caught:
+        AsyncCloudflare(api_token=TOKEN, base_url=base_url)
+    assert PASSWORD not in str(caught.value) + repr(caught.value)
+    monkeypatch.setenv("CLOUDFLARE_BASE_URL", base_url)
+    with pytest.raises(ConfigurationError, match="CLOUDFLARE_BASE_URL must not") as caught:
+        Cloudflare(api_token=TOKEN)
+    assert PASSWORD not in str(caught.value) + repr(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "problem"),
+    [
+        ("api.cloudflare.com/client/v4", "absolute http:// or https:// URL"),
+        ("not-a-url", "absolute http:// or https:// URL"),
+        ("/client/v4", "absolute http:// or https:// URL"),
+        ("ftp://api.cloudflare.com/client/v4", "absolute http:// or https:// URL"),
+        ("http:///client/v4", "absolute http:// or https:// URL"),
+        ("https://api.cloudflare.com/client/v4?x=1", "query or a fragment"),
+        ("https://api.cloudflare.com/client/v4#frag", "query or a fragment"),
+        ("https://api.cloudflare.com/client/v4?", "query or a fragment"),
+        ("https://api.cloudflare.com:99999/client/v4", "not a valid URL"),
+        ("https://api.cloudflare.com/client v4", "whitespace or a control character"),
+        ("https://api.cloudflare.com/client/v4\n", "whitespace or a control character"),
+    ],
+)
+def test_an_unusable_base_url_is_refused_at_construction(base_url: str, problem: str) -> None:
+    with pytest.raises(ConfigurationError, match="base_url") as caught:
+        AsyncCloudflare(api_token=TOKEN, base_url=base_url)
+    assert problem in str(caught.value)
+    # One error for the CLI and for callers: a CloudflareError and a ValueError.
+    assert isinstance(caught.value, CloudflareError)
+    assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://api.cloudflare.com/client/v4",
+        "https://api.cloudflare.com/client/v4/",
+        "http://127.0.0.1:8080/client/v4",
+        "http://[::1]:8080/client/v4",
+        "https://API.example.com",
+    ],
+)
+def test_usable_base_urls_are_accepted(base_url: str) -> None:
+    assert AsyncCloudflare(api_token=TOKEN, base_url=base_url).base_url == base_url.rstrip("/")
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+async def test_one_trailing_newline_of_a_credential_is_dropped(
+    ending: str, server: RecordingServer
+) -> None:
+    # As a token read from a file ends.
+    server.reply_json("GET", "/accounts/{account_id}", reference("accounts.get")["response"])
+    async with AsyncCloudflare(api_token=TOKEN + ending, base_url=server.base_url) as client:
+        await client.accounts.get(account_id=ACCOUNT_ID)
+    assert server.requests[0].headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+@pytest.mark.parametrize("value", ["v4lue\n\n", "a\nbv4lue", "v4lue\x00", "\tv4lue", "v4\rlue"])
+@pytest.mark.parametrize(
+    ("argument", "extra"),
+    [
+        ("api_token", {}),
+        ("api_key", {"api_email": "e@example.com"}),
+        ("user_service_key", {}),
+        ("api_email", {"api_key": "k"}),
+    ],
+)
+def test_a_control_character_in_a_credential_is_refused_naming_where(
+    value: str, argument: str, extra: dict[str, str]
+) -> None:
+    with pytest.raises(CredentialsError, match=f"{argument} contains a control character") as e:
+        AsyncCloudflare(**{argument: value, **extra})  # type: ignore[arg-type]
+    assert "v4lue" not in str(e.value)
+
+
+def test_a_control_character_in_an_environment_credential_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "abc\rdef")
+    with pytest.raises(CredentialsError, match="CLOUDFLARE_API_TOKEN contains a control"):
+        AsyncCloudflare()
