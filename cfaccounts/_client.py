@@ -9,12 +9,14 @@ from typing import Self, TypedDict
 
 import aiohttp
 
-from ._configuration import checked_base_url, checked_session
+from ._body import ACCEPT_ENCODING, DEFAULT_MAX_RESPONSE_SIZE
+from ._configuration import checked_base_url, checked_session, checked_size
 from ._core import Core
 from ._credentials import Credentials, environment_credentials, resolve_credentials
+from ._exceptions import ConfigurationError
 from ._logging import configure_from_env
 from ._ratelimit import CLOUDFLARE_RATE_LIMIT, RateLimit, RateLimiter
-from ._request import RequestBuilder, as_client_timeout
+from ._request import RequestBuilder, as_client_timeout, checked_headers
 from ._retry import RetryPolicy
 from ._secrets import conceal, conceal_headers
 from ._transport import Transport
@@ -38,6 +40,7 @@ class ClientOptions(TypedDict, total=False):
     default_query: Mapping[str, object] | None
     rate_limit: RateLimit | RateLimiter | None
     max_concurrency: int
+    max_response_size: int
 
 
 ENV_BASE_URL = "CLOUDFLARE_BASE_URL"
@@ -74,6 +77,9 @@ class AsyncCloudflare:
             pace them together. Either way, a 429 pauses every request of
             the client for its ``Retry-After``, once, together.
         max_concurrency: requests in flight at once, at most.
+        max_response_size: bytes a response may have, both as received and
+            once decompressed (64 MiB by default); a larger one raises
+            :class:`APIResponseValidationError` and its connection is dropped.
         session: an :class:`aiohttp.ClientSession` to use; it stays the
             caller's to close. Without one, the client creates its own on
             first use and closes it in :meth:`close`. aiohttp's own silent
@@ -105,6 +111,7 @@ class AsyncCloudflare:
         default_query: Mapping[str, object] | None = None,
         rate_limit: RateLimit | RateLimiter | None = CLOUDFLARE_RATE_LIMIT,
         max_concurrency: int = 50,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         # Rebound first: this frame's locals then never show a secret in a
@@ -139,8 +146,11 @@ class AsyncCloudflare:
             checked_session(session)
         headers = {
             "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
             "User-Agent": f"cfaccounts/{__version__}",
-            **conceal_headers(default_headers),
+            **conceal_headers(
+                checked_headers(default_headers, name="default_headers", error=ConfigurationError)
+            ),
             **self._credentials.headers,
         }
         self._core = Core(
@@ -150,7 +160,11 @@ class AsyncCloudflare:
                 default_query=dict(default_query or {}),
                 timeout=as_client_timeout(timeout),
             ),
-            transport=Transport(session, headers=headers),
+            transport=Transport(
+                session,
+                headers=headers,
+                max_response_size=checked_size(max_response_size, name="max_response_size"),
+            ),
             retry=RetryPolicy(max_retries=max_retries),
             credentials=self._credentials,
             limiter=rate_limit if isinstance(rate_limit, RateLimiter) else RateLimiter(rate_limit),

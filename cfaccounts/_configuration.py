@@ -82,7 +82,7 @@ def checked_session(session: aiohttp.ClientSession) -> aiohttp.ClientSession:
             "session has trust_env=True, which would send ~/.netrc logins and use proxies "
             "from the environment: pass a session with trust_env=False"
         )
-    if session.auth is not None:
+    if getattr(session, "auth", None) is not None:  # gone in aiohttp 4
         raise ConfigurationError(
             "session has auth, which would send a second credential with every request: "
             "pass a session without auth"

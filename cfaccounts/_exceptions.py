@@ -18,7 +18,8 @@
         │   ├── UnprocessableEntityError  422
         │   ├── RateLimitError            429
         │   └── InternalServerError       >= 500
-        ├── APIConnectionError    no usable response (refused, reset, truncated body)
+        ├── APIConnectionError    no usable response (refused, reset, truncated body);
+        │   │                     .reached_server, .retryable
         │   └── APITimeoutError   the timeout ran out
         └── APIResponseValidationError  a success response that is not what the API documents
 
@@ -156,13 +157,24 @@ class APIConnectionError(APIError):
         reached_server: ``False`` only when the request provably never left
             (the connection was never established); non-idempotent requests
             are retried only then.
+        retryable: ``False`` when trying again cannot help (the TLS
+            handshake failed, or the request could not be built): it is
+            never retried.
     """
 
     def __init__(
-        self, message: str, *, method: str, url: str, reached_server: bool, attempts: int = 1
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        reached_server: bool,
+        retryable: bool = True,
+        attempts: int = 1,
     ) -> None:
         super().__init__(message, method=method, url=url, attempts=attempts)
         self.reached_server = reached_server
+        self.retryable = retryable
 
 
 class APITimeoutError(APIConnectionError):

@@ -6,6 +6,7 @@ arguments and values a query string cannot carry raise at call time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
@@ -44,6 +45,30 @@ def as_client_timeout(timeout: float | aiohttp.ClientTimeout) -> aiohttp.ClientT
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     return aiohttp.ClientTimeout(total=float(timeout))
+
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def checked_headers(
+    headers: Mapping[str, str] | None, *, name: str, error: type[ValueError] = ValueError
+) -> Mapping[str, str]:
+    """Caller-given ``headers``, if every one can be sent as it is.
+
+    Raises:
+        TypeError: a name or value that is not a string.
+        ValueError: (``error``) a name that is not an HTTP token, or a value
+            with a control character (not quoted: it may be a secret).
+    """
+    for key, value in (headers or {}).items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError(f"{name}: header names and values must be str, got {key!r}")
+        if not _HEADER_NAME.fullmatch(key):
+            raise error(f"{name}: {key!r} is not a valid header name")
+        if _CONTROL.search(value):
+            raise error(f"{name}: the value of {key!r} contains a control character")
+    return headers or {}
 
 
 @attrs.define
@@ -138,7 +163,7 @@ class RequestBuilder:
             headers = {
                 **headers,
                 **({"Content-Type": "application/json"} if payload is not None else {}),
-                **conceal_headers(extra_headers),
+                **conceal_headers(checked_headers(extra_headers, name="extra_headers")),
             }
         timeout = options.get("timeout")
         return Request(

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+from typing import Any
+
+import aiohttp
 import pytest
 
 from cfaccounts import (
+    APIConnectionError,
     AsyncCloudflare,
     Cloudflare,
     CloudflareError,
     ConfigurationError,
     CredentialsError,
+    NotFoundError,
 )
 
 from .conftest import ACCOUNT_ID, TOKEN, reference
-from .server import RecordingServer
+from .server import RecordingServer, Reply
+
+ACCOUNTS = reference("accounts.list")["response"]
 
 PASSWORD = "pa55-word-in-the-url"
 
@@ -112,3 +121,77 @@ def test_a_control_character_in_an_environment_credential_is_refused(
     monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "abc\rdef")
     with pytest.raises(CredentialsError, match="CLOUDFLARE_API_TOKEN contains a control"):
         AsyncCloudflare()
+
+
+async def test_a_callers_session_settings_do_not_change_our_calls(
+    server: RecordingServer,
+) -> None:
+    # raise_for_status=True made a 404 an APIConnectionError, sent 3 times;
+    # auto_decompress=False left a gzip body undecoded.
+    server.add("GET", "/accounts/{account_id}", Reply(status=404, json={"success": False}))
+    server.add(
+        "GET",
+        "/accounts",
+        Reply(
+            body=gzip.compress(json.dumps(ACCOUNTS).encode()), headers={"Content-Encoding": "gzip"}
+        ),
+    )
+    async with aiohttp.ClientSession(raise_for_status=True, auto_decompress=False) as session:
+        client = AsyncCloudflare(api_token=TOKEN, base_url=server.base_url, session=session)
+        with pytest.raises(NotFoundError) as caught:
+            await client.accounts.get(account_id=ACCOUNT_ID)
+        page = await client.accounts.list()
+    assert caught.value.attempts == 1
+    assert [r.path for r in server.requests].count(f"/client/v4/accounts/{ACCOUNT_ID}") == 1
+    assert page.result[0].id == ACCOUNTS["result"][0]["id"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        ({"base_url": "http://127.0.0.1:9/"}, "session has a base_url"),
+        ({"trust_env": True}, "session has trust_env=True"),
+        ({"auth": ("user", "password")}, "session has auth"),
+    ],
+)
+# aiohttp 3.14 deprecates session auth; it still sends it.
+@pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:The 'auth' parameter is deprecated:DeprecationWarning")
+async def test_a_session_whose_settings_we_cannot_undo_is_refused(
+    settings: dict[str, Any], problem: str
+) -> None:
+    if "auth" in settings:
+        settings = {"auth": aiohttp.BasicAuth(*settings["auth"])}
+    async with aiohttp.ClientSession(**settings) as session:
+        with pytest.raises(ConfigurationError, match=problem):
+            AsyncCloudflare(api_token=TOKEN, session=session)
+
+
+async def test_a_failed_tls_handshake_fails_fast_and_is_not_retried(
+    server: RecordingServer,
+) -> None:
+    # https:// to a plain-HTTP server: the handshake fails; retried 6 times before.
+    url = server.base_url.replace("http://", "https://")
+    async with AsyncCloudflare(api_token=TOKEN, base_url=url, max_retries=5) as client:
+        with pytest.raises(APIConnectionError, match="TLS handshake failed") as caught:
+            await client.accounts.members.create(account_id=ACCOUNT_ID, email="a@example.com")
+    assert caught.value.attempts == 1
+    assert caught.value.reached_server is False
+    assert caught.value.retryable is False
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"X-Bad": "a\nb"}, {"X-Bad": "a\rb"}, {"X-Bad": "\x00"}, {"Bad Name": "v"}, {"": "v"}],
+)
+async def test_headers_that_cannot_be_sent_are_refused_before_sending(
+    headers: dict[str, str], server: RecordingServer
+) -> None:
+    with pytest.raises(ConfigurationError, match="default_headers"):
+        AsyncCloudflare(api_token=TOKEN, default_headers=headers)
+    async with AsyncCloudflare(api_token=TOKEN, base_url=server.base_url) as client:
+        with pytest.raises(ValueError, match="extra_headers") as caught:
+            await client.accounts.get(account_id=ACCOUNT_ID, extra_headers=headers)
+    assert not isinstance(caught.value, APIConnectionError)
+    assert server.requests == []
