@@ -182,11 +182,15 @@ async def test_a_listing_that_makes_no_progress_raises_instead_of_looping(
 ) -> None:
     server.add("GET", MEMBERS, stuck(answered_page, same_items))
     seen: list[str] = []
+
+    async def listing() -> None:
+        async for item in local.accounts.members.list(account_id=ACCOUNT_ID, per_page=2):
+            seen.append(item.id)
+
     # (Bounded: before the fix, this listing never ended.)
     async with asyncio.timeout(10):
         with pytest.raises(APIResponseValidationError, match="makes no progress"):
-            async for item in local.accounts.members.list(account_id=ACCOUNT_ID, per_page=2):
-                seen.append(item.id)
+            await listing()
     assert len(seen) == len(set(seen)) == 2  # the first page, once
     asked = [dict(r.query).get("page", "1") for r in server.requests]
     assert asked == ["1", "2"]
