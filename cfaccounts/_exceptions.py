@@ -30,12 +30,27 @@ status. Messages never contain credentials or token secrets.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from .models.envelope import ResponseInfo
 
 
 class CloudflareError(Exception):
-    """Base class of every exception raised by cfaccounts."""
+    """Base class of every exception raised by cfaccounts.
+
+    Every one pickles and copies with all its attributes (for process pools,
+    multiprocessing, Celery): it is rebuilt without calling ``__init__``,
+    whose arguments are keyword-only. Its texts were redacted when it was
+    made, so a copy holds no secret either.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args), self.__dict__)
+
+
+def _rebuild(cls: type[CloudflareError], args: tuple[Any, ...]) -> CloudflareError:
+    # BaseException.__new__ sets .args; __setstate__ then restores the attributes.
+    return cls.__new__(cls, *args)
 
 
 class ConfigurationError(CloudflareError, ValueError):
