@@ -185,7 +185,7 @@ async def test_a_listing_that_makes_no_progress_raises_instead_of_looping(
 
     async def listing() -> None:
         async for item in local.accounts.members.list(account_id=ACCOUNT_ID, per_page=2):
-            seen.append(item.id)
+            seen.append(str(item.id))
 
     # (Bounded: before the fix, this listing never ended.)
     async with asyncio.timeout(10):

@@ -9,7 +9,6 @@ from typing import Any
 import attrs
 
 
-
 class _NoExtra(Mapping[str, Any]):
     """The empty :attr:`Model.extra` every model shares: unchangeable, and it
     pickles and copies as itself (a ``MappingProxyType`` does not pickle)."""
