@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+import enum
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Self, TypedDict
+from typing import Any, Final, Self, TypedDict, TypeVar
 
 import aiohttp
+import attrs
 
 from ._body import ACCEPT_ENCODING, DEFAULT_MAX_RESPONSE_SIZE
 from ._configuration import checked_base_url, checked_session, checked_size
@@ -16,7 +19,13 @@ from ._credentials import Credentials, environment_credentials, resolve_credenti
 from ._exceptions import ConfigurationError
 from ._logging import configure_from_env
 from ._ratelimit import CLOUDFLARE_RATE_LIMIT, RateLimit, RateLimiter
-from ._request import RequestBuilder, as_client_timeout, checked_headers
+from ._request import (
+    RequestBuilder,
+    as_client_timeout,
+    checked_deadline,
+    checked_headers,
+    checked_max_retries,
+)
 from ._retry import RetryPolicy
 from ._secrets import conceal, conceal_headers
 from ._transport import Transport
@@ -24,6 +33,16 @@ from ._version import __version__
 from .resources.accounts import AccountsResource
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
+A = TypeVar("A")
+R = TypeVar("R")
+
+
+class _Unset(enum.Enum):
+    # "Not given", where None means something (deadline=None: no deadline).
+    UNSET = enum.auto()
+
+
+_UNSET: Final = _Unset.UNSET
 
 
 class ClientOptions(TypedDict, total=False):
@@ -36,11 +55,22 @@ class ClientOptions(TypedDict, total=False):
     base_url: str | None
     timeout: float | aiohttp.ClientTimeout
     max_retries: int
+    deadline: float | None
     default_headers: Mapping[str, str] | None
     default_query: Mapping[str, object] | None
     rate_limit: RateLimit | RateLimiter | None
     max_concurrency: int
     max_response_size: int
+
+
+class ClientCopyOptions(TypedDict, total=False):
+    """What :meth:`AsyncCloudflare.with_options` may change."""
+
+    timeout: float | aiohttp.ClientTimeout
+    max_retries: int
+    deadline: float | None
+    default_headers: Mapping[str, str]
+    default_query: Mapping[str, object]
 
 
 ENV_BASE_URL = "CLOUDFLARE_BASE_URL"
@@ -56,6 +86,14 @@ def concealed(options: ClientOptions) -> ClientOptions:
     }
 
 
+def _configured(check: Callable[[A], R], value: A) -> R:
+    """``check(value)``, its failure raised as a ConfigurationError (a ValueError)."""
+    try:
+        return check(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
 class AsyncCloudflare:
     """An async client for the Cloudflare Accounts API.
 
@@ -66,9 +104,14 @@ class AsyncCloudflare:
         user_service_key: a user service key (``CLOUDFLARE_API_USER_SERVICE_KEY``).
         base_url: the API root (``CLOUDFLARE_BASE_URL``, else
             ``https://api.cloudflare.com/client/v4``).
-        timeout: seconds per request, retries apart, or an
+        timeout: seconds per attempt (each retry has its own), or an
             :class:`aiohttp.ClientTimeout`; overridable per call.
-        max_retries: retries after a transient failure (see the README).
+        max_retries: retries after a transient failure (see the README);
+            overridable per call.
+        deadline: seconds a whole call may take, waits for the rate limiter
+            and before retries included, or ``None`` (the default) for no
+            bound; overridable per call. Past it,
+            :class:`DeadlineExceededError` says what the call was waiting for.
         default_headers: headers sent with every request.
         default_query: query parameters sent with every request.
         rate_limit: the requests per window to keep to, Cloudflare's
@@ -90,8 +133,10 @@ class AsyncCloudflare:
         CredentialsError: credentials are missing, incomplete, ambiguous or
             hold a control character (checked here, not at the first request).
         ConfigurationError: ``base_url`` is not an absolute http(s) URL
-            with a host and without user information, query or fragment; or
-            ``session`` has a ``base_url``, ``trust_env=True`` or ``auth``.
+            with a host and without user information, query or fragment;
+            ``session`` has a ``base_url``, ``trust_env=True`` or ``auth``;
+            ``timeout``, ``deadline``, ``max_retries``, ``max_response_size``
+            or ``default_headers`` is not a valid value.
 
     Use it as ``async with AsyncCloudflare() as client:``, or call
     :meth:`close` when done.
@@ -107,6 +152,7 @@ class AsyncCloudflare:
         base_url: str | None = None,
         timeout: float | aiohttp.ClientTimeout = 60.0,
         max_retries: int = 2,
+        deadline: float | None = None,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         rate_limit: RateLimit | RateLimiter | None = CLOUDFLARE_RATE_LIMIT,
@@ -129,8 +175,6 @@ class AsyncCloudflare:
             user_service_key=user_service_key,
             environ=environment_credentials(os.environ),
         )
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ValueError(f"max_retries must be a whole number >= 0, got {max_retries!r}")
         if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
             raise TypeError(f"max_concurrency must be an int, got {max_concurrency!r}")
         if max_concurrency < 1:
@@ -158,19 +202,62 @@ class AsyncCloudflare:
                 base_url=self.base_url,
                 headers=headers,
                 default_query=dict(default_query or {}),
-                timeout=as_client_timeout(timeout),
+                timeout=_configured(as_client_timeout, timeout),
+                deadline=_configured(checked_deadline, deadline),
             ),
             transport=Transport(
                 session,
                 headers=headers,
                 max_response_size=checked_size(max_response_size, name="max_response_size"),
             ),
-            retry=RetryPolicy(max_retries=max_retries),
+            retry=RetryPolicy(max_retries=_configured(checked_max_retries, max_retries)),
             credentials=self._credentials,
             limiter=rate_limit if isinstance(rate_limit, RateLimiter) else RateLimiter(rate_limit),
             max_concurrency=max_concurrency,
         )
         self.accounts = AccountsResource(self._core)
+        #: The client a :meth:`with_options` copy was made from (it owns the session).
+        self._original: AsyncCloudflare | None = None
+
+    def with_options(
+        self,
+        *,
+        timeout: float | aiohttp.ClientTimeout | None = None,
+        max_retries: int | None = None,
+        deadline: float | _Unset | None = _UNSET,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+    ) -> Self:
+        """A copy of this client with other defaults for its calls.
+
+        The copy shares this client's credentials, session, rate limiter and
+        concurrency bound; headers and query parameters given here are added
+        to this client's. Closing the copy closes nothing: the original
+        owns the session (and the copy keeps the original alive).
+
+        Raises:
+            TypeError, ValueError: a value that is not valid for the option.
+        """
+        core = self._core
+        builder = core.builder
+        changes: dict[str, Any] = {}
+        if timeout is not None:
+            changes["timeout"] = as_client_timeout(timeout)
+        if not isinstance(deadline, _Unset):
+            changes["deadline"] = checked_deadline(deadline)
+        if default_headers:
+            headers = checked_headers(default_headers, name="default_headers")
+            changes["headers"] = {**builder.headers, **conceal_headers(headers)}
+        if default_query:
+            changes["default_query"] = {**builder.default_query, **default_query}
+        retry = core.retry
+        if max_retries is not None:
+            retry = attrs.evolve(retry, max_retries=checked_max_retries(max_retries))
+        clone = copy.copy(self)
+        clone._core = core.derive(builder=attrs.evolve(builder, **changes), retry=retry)
+        clone.accounts = AccountsResource(clone._core)
+        clone._original = self._original or self
+        return clone
 
     @property
     def credential_kind(self) -> str:
@@ -199,8 +286,12 @@ class AsyncCloudflare:
         return f"<AsyncCloudflare {self.base_url} credential={self.credential_kind}{state}>"
 
     async def close(self) -> None:
-        """Close the HTTP session this client created. Calling it again is harmless."""
-        await self._core.transport.close()
+        """Close the HTTP session this client created. Calling it again is harmless.
+
+        A :meth:`with_options` copy closes nothing: its original owns the session.
+        """
+        if self._original is None:
+            await self._core.transport.close()
 
     async def __aenter__(self) -> Self:
         return self

@@ -7,7 +7,6 @@ problem: nothing is sent with a configuration that cannot work.
 
 from __future__ import annotations
 
-import math
 import re
 
 import aiohttp
@@ -88,26 +87,6 @@ def checked_session(session: aiohttp.ClientSession) -> aiohttp.ClientSession:
             "pass a session without auth"
         )
     return session
-
-
-def checked_seconds(value: float | None, *, name: str) -> float | None:
-    """``value`` as positive, finite seconds (``None`` as is).
-
-    Raises:
-        ConfigurationError: ``value`` is not a positive, finite number.
-    """
-    if value is None:
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ConfigurationError(
-            f"{name} must be a positive, finite number of seconds, got {value!r}"
-        )
-    return float(value)
 
 
 def checked_size(value: int, *, name: str) -> int:

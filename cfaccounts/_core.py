@@ -11,19 +11,24 @@ this file is the one short walk from arguments to a typed result:
 4. :class:`~cfaccounts._retry.RetryPolicy` decides whether and when to try
    again; a 429 pauses every request of the limiter, not just this one;
 5. the endpoint structures ``result`` into its model.
+
+A call's ``deadline`` bounds steps 2 to 4 together, waits included.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import time
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+import attrs
+
 from ._credentials import Credentials
 from ._endpoint import Endpoint
-from ._exceptions import APIError, RateLimitError
+from ._exceptions import APIConnectionError, APIError, DeadlineExceededError, RateLimitError
 from ._logging import logger
 from ._pagination import AsyncPaginator, BasePage
 from ._ratelimit import RateLimiter
@@ -37,6 +42,27 @@ PageT = TypeVar("PageT", bound=BasePage[Any])
 
 # Looked up at call time, so tests can record retry waits without sleeping.
 _sleep = asyncio.sleep
+
+
+class _Progress:
+    """Where a call is, for the error its deadline raises."""
+
+    __slots__ = ("_reached_before", "attempts", "reached_server", "waiting_for")
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        self.waiting_for = "nothing"
+        self.reached_server = False
+        self._reached_before = False
+
+    def sending(self, attempt: int) -> None:
+        self.waiting_for = f"the response to attempt {attempt}"
+        self.reached_server = True  # until the attempt says otherwise
+
+    def failed(self, error: APIError) -> None:
+        reached = not isinstance(error, APIConnectionError) or error.reached_server
+        self._reached_before = self._reached_before or reached
+        self.reached_server = self._reached_before
 
 
 class Core:
@@ -93,21 +119,58 @@ class Core:
             page_type, self, endpoint, self.builder.build(endpoint, params, options)
         )
 
+    def derive(self, *, builder: RequestBuilder, retry: RetryPolicy) -> Core:
+        """A core with other request defaults, sharing everything else with this one."""
+        core = copy.copy(self)
+        core.builder = builder
+        core.retry = retry
+        return core
+
     async def send(self, request: Request) -> Envelope:
         """Send ``request``, retrying per the policy, and return the decoded envelope.
 
         Raises:
             APIError: the last attempt's failure, with ``attempts`` set.
+            DeadlineExceededError: ``request.deadline`` passed first.
         """
+        progress = _Progress()
+        if request.deadline is None:
+            return await self._send(request, progress)
+        scope = asyncio.timeout(request.deadline)
+        try:
+            async with scope:
+                return await self._send(request, progress)
+        except TimeoutError:
+            if not scope.expired():
+                raise
+            raise DeadlineExceededError(
+                method=request.method,
+                url=str(request.url),
+                deadline=request.deadline,
+                waiting_for=progress.waiting_for,
+                reached_server=progress.reached_server,
+                attempts=progress.attempts,
+            ) from None
+
+    async def _send(self, request: Request, progress: _Progress) -> Envelope:
         url = request.url
+        retry = (
+            self.retry
+            if request.max_retries is None
+            else attrs.evolve(self.retry, max_retries=request.max_retries)
+        )
         attempt = 0
         while True:
             attempt += 1
+            progress.attempts = attempt
             started = time.perf_counter()
             try:
+                progress.waiting_for = "a free slot (max_concurrency)"
                 async with self.slots:
+                    progress.waiting_for = "the rate limiter"
                     await self.limiter.acquire()
                     try:
+                        progress.sending(attempt)
                         response = await self.transport.send(
                             request.method,
                             url,
@@ -125,7 +188,8 @@ class Core:
                     carries_secret=request.carries_secret,
                 )
             except APIError as error:
-                delay = self.retry.delay_before_retry(
+                progress.failed(error)
+                delay = retry.delay_before_retry(
                     error, idempotent=request.idempotent, attempt=attempt
                 )
                 if delay is None:
@@ -140,8 +204,9 @@ class Core:
                     error.message,
                     delay,
                     attempt + 1,
-                    self.retry.max_retries + 1,
+                    retry.max_retries + 1,
                 )
+                progress.waiting_for = f"a retry after: {error.message}"
                 if isinstance(error, RateLimitError):
                     # Everyone waits it out once, together: the retry's
                     # acquire() waits for the pause like every other request.

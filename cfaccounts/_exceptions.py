@@ -21,6 +21,7 @@
         ├── APIConnectionError    no usable response (refused, reset, truncated body);
         │   │                     .reached_server, .retryable
         │   └── APITimeoutError   the timeout ran out
+        │       └── DeadlineExceededError  the call's deadline passed; .waiting_for
         └── APIResponseValidationError  a success response that is not what the API documents
 
 ``success: false`` in a 2xx response raises :class:`APIStatusError` with that
@@ -194,6 +195,39 @@ class APIConnectionError(APIError):
 
 class APITimeoutError(APIConnectionError):
     """The request did not complete within its timeout."""
+
+
+class DeadlineExceededError(APITimeoutError):
+    """The call's ``deadline`` passed: waits for the rate limiter and before
+    retries, and every attempt, counted together.
+
+    Attributes:
+        deadline: the seconds the call had.
+        waiting_for: what the call was waiting for when the time ran out
+            (a free slot, the rate limiter, a response, a retry wait).
+        reached_server: ``False`` only when no attempt could have reached
+            the server.
+    """
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        url: str,
+        deadline: float,
+        waiting_for: str,
+        reached_server: bool,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(
+            f"the deadline of {deadline:g} s passed while waiting for {waiting_for}",
+            method=method,
+            url=url,
+            reached_server=reached_server,
+            attempts=attempts,
+        )
+        self.deadline = deadline
+        self.waiting_for = waiting_for
 
 
 class APIResponseValidationError(APIError):

@@ -6,6 +6,7 @@ arguments and values a query string cannot carry raise at call time.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any, TypedDict
@@ -26,13 +27,19 @@ class RequestOptions(TypedDict, total=False):
         extra_headers: headers added to (or overriding) the request's.
         extra_query: query parameters added to the request's.
         extra_body: fields added to the JSON body.
-        timeout: seconds, or an :class:`aiohttp.ClientTimeout`, for this call.
+        timeout: seconds, or an :class:`aiohttp.ClientTimeout`, for each
+            attempt of this call.
+        max_retries: retries after a transient failure, for this call.
+        deadline: seconds for the whole call (waits for the rate limiter and
+            before retries, and every attempt), or ``None`` for no bound.
     """
 
     extra_headers: Mapping[str, str]
     extra_query: Mapping[str, object]
     extra_body: Mapping[str, object]
     timeout: float | aiohttp.ClientTimeout
+    max_retries: int
+    deadline: float | None
 
 
 _OPTION_NAMES = frozenset(RequestOptions.__annotations__)
@@ -71,6 +78,36 @@ def checked_headers(
     return headers or {}
 
 
+def checked_max_retries(value: int) -> int:
+    """``value``, if it is a whole number of retries.
+
+    Raises:
+        TypeError: not an int.
+        ValueError: negative.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"max_retries must be an int, got {value!r}")
+    if value < 0:
+        raise ValueError(f"max_retries must be >= 0, got {value}")
+    return value
+
+
+def checked_deadline(value: float | None) -> float | None:
+    """``value`` in seconds, if positive and finite (``None``: no deadline).
+
+    Raises:
+        TypeError: not a number.
+        ValueError: not positive and finite.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"deadline must be a number of seconds or None, got {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"deadline must be a positive, finite number of seconds, got {value}")
+    return float(value)
+
+
 @attrs.define
 class Request:
     """Everything that goes on the wire for one call.
@@ -90,6 +127,10 @@ class Request:
     timeout: aiohttp.ClientTimeout
     idempotent: bool
     carries_secret: bool
+    #: Retries for this call; ``None``: the client's.
+    max_retries: int | None = None
+    #: Seconds for the whole call; ``None``: no bound.
+    deadline: float | None = None
     #: The full URL, query included.
     url: URL = attrs.field(init=False, eq=False)
 
@@ -115,6 +156,8 @@ class RequestBuilder:
     headers: Mapping[str, str]
     default_query: Mapping[str, object]
     timeout: aiohttp.ClientTimeout
+    #: Seconds each call may take in all, unless it says otherwise.
+    deadline: float | None = None
 
     def build(
         self,
@@ -166,6 +209,7 @@ class RequestBuilder:
                 **conceal_headers(checked_headers(extra_headers, name="extra_headers")),
             }
         timeout = options.get("timeout")
+        max_retries = options.get("max_retries")
         return Request(
             method=endpoint.method,
             base=self.base_url + path,
@@ -175,4 +219,8 @@ class RequestBuilder:
             timeout=self.timeout if timeout is None else as_client_timeout(timeout),
             idempotent=endpoint.idempotent,
             carries_secret=endpoint.carries_secret,
+            max_retries=None if max_retries is None else checked_max_retries(max_retries),
+            deadline=checked_deadline(options["deadline"])
+            if "deadline" in options
+            else self.deadline,
         )

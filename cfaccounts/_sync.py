@@ -11,6 +11,7 @@ an async app).
 
 from __future__ import annotations
 
+import copy
 import inspect
 import weakref
 from collections.abc import Callable, Iterator
@@ -18,7 +19,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, Unpack, cast
 
 from ._blocking import LoopRunner
-from ._client import AsyncCloudflare, ClientOptions, concealed
+from ._client import AsyncCloudflare, ClientCopyOptions, ClientOptions, concealed
 from ._pagination import AsyncPaginator, BasePage
 from .models.envelope import ResultInfo
 from .resources._base import Resource
@@ -155,6 +156,22 @@ class Cloudflare:
         self.accounts = cast(
             "SyncAccountsResource", SyncResource(self._async_client.accounts, self._runner)
         )
+        #: The client a :meth:`with_options` copy was made from (it owns the loop).
+        self._original: Cloudflare | None = None
+
+    def with_options(self, **options: Unpack[ClientCopyOptions]) -> Cloudflare:
+        """A copy of this client with other defaults for its calls.
+
+        As :meth:`AsyncCloudflare.with_options`: it shares this client's
+        session, loop and rate limiter; closing the copy closes nothing.
+        """
+        clone = copy.copy(self)
+        clone._async_client = self._async_client.with_options(**options)
+        clone.accounts = cast(
+            "SyncAccountsResource", SyncResource(clone._async_client.accounts, self._runner)
+        )
+        clone._original = self._original or self
+        return clone
 
     def __repr__(self) -> str:
         if not hasattr(self, "_async_client"):  # construction failed: a traceback shows it too
@@ -167,8 +184,12 @@ class Cloudflare:
         return self._async_client.closed
 
     def close(self) -> None:
-        """Close the HTTP session and the event loop. Harmless twice."""
-        self._finalizer()
+        """Close the HTTP session and the event loop. Harmless twice.
+
+        A :meth:`with_options` copy closes nothing: its original owns them.
+        """
+        if self._original is None:
+            self._finalizer()
 
     def __enter__(self) -> Self:
         return self
