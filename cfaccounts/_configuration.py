@@ -15,6 +15,9 @@ from yarl import URL
 from ._exceptions import ConfigurationError
 
 _CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
+_CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "x-auth-key", "x-auth-email", "x-auth-user-service-key"}
+)
 
 
 def checked_base_url(raw: str, *, name: str) -> str:
@@ -64,8 +67,8 @@ def checked_session(session: aiohttp.ClientSession) -> aiohttp.ClientSession:
     Raises:
         ConfigurationError: a session with a ``base_url`` (it would rewrite
             every URL), ``trust_env=True`` (it would send ``~/.netrc`` logins
-            and use proxies from the environment) or ``auth`` (it would add
-            a second credential).
+            and use proxies from the environment), ``auth`` or default
+            credential headers (a second credential).
     """
     if not isinstance(session, aiohttp.ClientSession):
         raise ConfigurationError(
@@ -80,6 +83,12 @@ def checked_session(session: aiohttp.ClientSession) -> aiohttp.ClientSession:
         raise ConfigurationError(
             "session has trust_env=True, which would send ~/.netrc logins and use proxies "
             "from the environment: pass a session with trust_env=False"
+        )
+    carried = sorted(name for name in session.headers if name.lower() in _CREDENTIAL_HEADERS)
+    if carried:
+        raise ConfigurationError(
+            f"session sends {', '.join(carried)} with every request, which would add a second "
+            "credential: pass credentials to the client, not to the session"
         )
     if getattr(session, "auth", None) is not None:  # gone in aiohttp 4
         raise ConfigurationError(

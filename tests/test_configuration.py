@@ -8,6 +8,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aioresponses import aioresponses
 
 from cfaccounts import (
     APIConnectionError,
@@ -19,7 +20,7 @@ from cfaccounts import (
     NotFoundError,
 )
 
-from .conftest import ACCOUNT_ID, TOKEN, reference
+from .conftest import ACCOUNT_ID, BASE, TOKEN, reference
 from .server import RecordingServer, Reply
 
 ACCOUNTS = reference("accounts.list")["response"]
@@ -152,6 +153,8 @@ async def test_a_callers_session_settings_do_not_change_our_calls(
         ({"base_url": "http://127.0.0.1:9/"}, "session has a base_url"),
         ({"trust_env": True}, "session has trust_env=True"),
         ({"auth": ("user", "password")}, "session has auth"),
+        ({"headers": {"X-Auth-Key": "k"}}, "session sends X-Auth-Key"),
+        ({"headers": {"authorization": "Bearer t"}}, "session sends authorization"),
     ],
 )
 # aiohttp 3.14 deprecates session auth; it still sends it.
@@ -195,3 +198,13 @@ async def test_headers_that_cannot_be_sent_are_refused_before_sending(
             await client.accounts.get(account_id=ACCOUNT_ID, extra_headers=headers)
     assert not isinstance(caught.value, APIConnectionError)
     assert server.requests == []
+
+
+async def test_a_request_aiohttp_cannot_build_fails_fast(mocked: aioresponses) -> None:
+    # aiohttp's bare ValueError (InvalidURL is one) means nothing was sent.
+    mocked.post(f"{BASE}/accounts", exception=aiohttp.InvalidURL("bad"), repeat=True)
+    async with AsyncCloudflare(api_token=TOKEN, max_retries=5) as client:
+        with pytest.raises(APIConnectionError, match="could not send the request") as caught:
+            await client.accounts.create(name="x")
+    assert caught.value.attempts == 1
+    assert (caught.value.reached_server, caught.value.retryable) == (False, False)
