@@ -16,6 +16,7 @@ they are shortened, and a secret cut in two by shortening is masked too.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 MASK = "****"
 
@@ -41,6 +42,17 @@ def conceal_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
     return {
         name: Secret(value) if isinstance(value, str) else value for name, value in headers.items()
     }
+
+
+def conceal_call_headers(kwargs: dict[str, Any]) -> None:
+    """Conceal, in place, the ``extra_headers`` of a call's keyword arguments.
+
+    Done where a call enters the SDK, so that no frame of ours, from there
+    down, holds the caller's header values as plain strings.
+    """
+    extra_headers = kwargs.get("extra_headers")
+    if isinstance(extra_headers, Mapping):
+        kwargs["extra_headers"] = conceal_headers(extra_headers)
 
 
 class Redactor:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, Unpack, cast
 from ._blocking import LoopRunner
 from ._client import AsyncCloudflare, ClientCopyOptions, ClientOptions, concealed
 from ._pagination import AsyncPaginator, BasePage
+from ._secrets import conceal_call_headers
 from .models.envelope import ResultInfo
 from .resources._base import Resource
 
@@ -117,11 +118,13 @@ class SyncResource:
         if inspect.iscoroutinefunction(inspect.unwrap(method)):
 
             def call(*args: Any, **kwargs: Any) -> Any:
+                conceal_call_headers(kwargs)  # this frame's locals show no header value
                 return runner.run(method(*args, **kwargs))
 
         else:
 
             def call(*args: Any, **kwargs: Any) -> Any:
+                conceal_call_headers(kwargs)
                 result = method(*args, **kwargs)
                 if isinstance(result, AsyncPaginator):
                     return SyncPage(runner.run(_first_page(result)), runner)

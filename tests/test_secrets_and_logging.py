@@ -14,7 +14,9 @@ from cfaccounts import (
     APIResponseValidationError,
     APIStatusError,
     AsyncCloudflare,
+    Cloudflare,
     CloudflareError,
+    NotFoundError,
 )
 from cfaccounts._logging import configure_from_env, logger
 from cfaccounts._response import Envelope, RawResponse, decode_response
@@ -22,6 +24,7 @@ from cfaccounts._secrets import Redactor
 
 from .conftest import ACCOUNT_ID, API_KEY, EMAIL, ROLLED, TOKEN, reference
 from .server import RecordingServer, Reply
+from .test_sync import ServerThread
 
 
 async def test_logs_name_method_url_status_ray_and_retries_never_secrets(
@@ -117,7 +120,7 @@ async def _failing_calls(client: AsyncCloudflare) -> list[BaseException]:
     wrong shape, a dropped connection, a timeout, a refused connection."""
     failures: list[BaseException] = []
     for call in (
-        client.accounts.get(account_id=ACCOUNT_ID),
+        client.accounts.get(account_id=ACCOUNT_ID, extra_headers={"X-Access": ACCESS_SECRET}),
         client.accounts.tokens.value.update("t1", account_id=ACCOUNT_ID, body={}),
         client.accounts.members.get("dropped", account_id=ACCOUNT_ID),
         client.accounts.members.get("slow", account_id=ACCOUNT_ID, timeout=0.05),
@@ -221,3 +224,22 @@ def test_the_start_of_a_secret_left_at_a_cut_is_masked() -> None:
     assert redact.excerpt("x" * 10 + TOKEN[:25], 20) == "x" * 10 + "****…"
     assert redact.excerpt("x" * 30, 20) == "x" * 19 + "…"
     assert redact.excerpt(f"a {TOKEN} b", 200) == "a **** b"
+
+
+def test_a_failing_sync_call_rendered_with_its_locals_shows_no_secret() -> None:
+    running = ServerThread()
+    server = running.server
+    server.add("GET", "/accounts/{account_id}", Reply(status=404, json={"success": False}))
+    try:
+        with (
+            Cloudflare(api_token=TOKEN, base_url=server.base_url) as client,
+            pytest.raises(NotFoundError) as caught,
+        ):
+            client.accounts.get(account_id=ACCOUNT_ID, extra_headers={"X-A": ACCESS_SECRET})
+    finally:
+        running.stop()
+    rendered = "".join(
+        traceback.TracebackException.from_exception(caught.value, capture_locals=True).format()
+    )
+    assert "kwargs = {" in rendered  # the sync wrapper's frame, with its locals
+    assert not any(secret in rendered for secret in SECRETS)
