@@ -16,6 +16,7 @@ from collections.abc import AsyncIterable
 #: What every request accepts, and all that :func:`read_body` decodes.
 ACCEPT_ENCODING = "gzip, deflate"
 DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024
+_STEP = 1024 * 1024
 
 
 class BodyTooLarge(Exception):
@@ -68,16 +69,19 @@ async def read_body(
             received += len(received_chunk)
             if received > limit:
                 raise BodyTooLarge(f"the response is larger than {limit} bytes")
-            # One byte more than the room left: reaching it means too large.
-            chunk = (
-                received_chunk
-                if decompressor is None
-                else decompressor.decompress(received_chunk, limit - size + 1)
-            )
-            size += len(chunk)
-            if size > limit:
-                raise BodyTooLarge(f"the response inflates to more than {limit} bytes")
-            parts.append(chunk)
+            if decompressor is None:
+                parts.append(received_chunk)
+                continue
+            pending = received_chunk
+            while pending:
+                # In steps (zlib's output buffer is not freed on the way), and
+                # one byte more than the room left: reaching it means too large.
+                chunk = decompressor.decompress(pending, min(_STEP, limit - size + 1))
+                size += len(chunk)
+                if size > limit:
+                    raise BodyTooLarge(f"the response inflates to more than {limit} bytes")
+                parts.append(chunk)
+                pending = decompressor.unconsumed_tail
         if decompressor is not None:
             if not decompressor.eof:
                 raise BodyUndecodable(f"the {encoding} data is cut short")
