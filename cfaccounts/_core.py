@@ -21,7 +21,7 @@ import asyncio
 import copy
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from typing import Any, TypeVar
 
 import attrs
@@ -45,24 +45,40 @@ _sleep = asyncio.sleep
 
 
 class _Progress:
-    """Where a call is, for the error its deadline raises."""
+    """Where a call is, for the error its deadline raises (cheap to update)."""
 
-    __slots__ = ("_reached_before", "attempts", "reached_server", "waiting_for")
+    __slots__ = ("_reached_before", "attempts", "last_error", "reached_server", "stage")
 
     def __init__(self) -> None:
         self.attempts = 0
-        self.waiting_for = "nothing"
+        self.stage = "nothing"
+        self.last_error: APIError | None = None
         self.reached_server = False
         self._reached_before = False
 
-    def sending(self, attempt: int) -> None:
-        self.waiting_for = f"the response to attempt {attempt}"
+    @property
+    def waiting_for(self) -> str:
+        if self.stage == _RESPONSE:
+            return f"the response to attempt {self.attempts}"
+        if self.stage == _RETRY and self.last_error is not None:
+            return f"a retry after: {self.last_error.message}"
+        return self.stage
+
+    def sending(self) -> None:
+        self.stage = _RESPONSE
         self.reached_server = True  # until the attempt says otherwise
 
     def failed(self, error: APIError) -> None:
+        self.last_error = error
         reached = not isinstance(error, APIConnectionError) or error.reached_server
         self._reached_before = self._reached_before or reached
         self.reached_server = self._reached_before
+
+
+_SLOT = "a free slot (max_concurrency)"
+_LIMITER = "the rate limiter"
+_RESPONSE = "the response"
+_RETRY = "a retry"
 
 
 class Core:
@@ -126,17 +142,21 @@ class Core:
         core.retry = retry
         return core
 
-    async def send(self, request: Request) -> Envelope:
+    def send(self, request: Request) -> Coroutine[Any, Any, Envelope]:
         """Send ``request``, retrying per the policy, and return the decoded envelope.
 
         Raises:
             APIError: the last attempt's failure, with ``attempts`` set.
             DeadlineExceededError: ``request.deadline`` passed first.
         """
-        progress = _Progress()
+        # Without a deadline, no coroutine layer more per call.
         if request.deadline is None:
-            return await self._send(request, progress)
-        scope = asyncio.timeout(request.deadline)
+            return self._send(request, _Progress())
+        return self._send_by_deadline(request, request.deadline)
+
+    async def _send_by_deadline(self, request: Request, deadline: float) -> Envelope:
+        progress = _Progress()
+        scope = asyncio.timeout(deadline)
         try:
             async with scope:
                 return await self._send(request, progress)
@@ -146,7 +166,7 @@ class Core:
             raise DeadlineExceededError(
                 method=request.method,
                 url=str(request.url),
-                deadline=request.deadline,
+                deadline=deadline,
                 waiting_for=progress.waiting_for,
                 reached_server=progress.reached_server,
                 attempts=progress.attempts,
@@ -165,12 +185,12 @@ class Core:
             progress.attempts = attempt
             started = time.perf_counter()
             try:
-                progress.waiting_for = "a free slot (max_concurrency)"
+                progress.stage = _SLOT
                 async with self.slots:
-                    progress.waiting_for = "the rate limiter"
+                    progress.stage = _LIMITER
                     await self.limiter.acquire()
                     try:
-                        progress.sending(attempt)
+                        progress.sending()
                         response = await self.transport.send(
                             request.method,
                             url,
@@ -206,7 +226,7 @@ class Core:
                     attempt + 1,
                     retry.max_retries + 1,
                 )
-                progress.waiting_for = f"a retry after: {error.message}"
+                progress.stage = _RETRY
                 if isinstance(error, RateLimitError):
                     # Everyone waits it out once, together: the retry's
                     # acquire() waits for the pause like every other request.
