@@ -12,11 +12,13 @@ import pytest
 
 import cfaccounts
 from cfaccounts import APIStatusError, CloudflareError
+from cfaccounts._converter import converter
 from cfaccounts._response import RawResponse, decode_response
 from cfaccounts._secrets import Redactor
+from cfaccounts.models import TokenCreateResponse, TokenValue
 from cfaccounts.models.envelope import ResponseInfo
 
-from .conftest import TOKEN
+from .conftest import TOKEN, reference
 
 EXCEPTIONS = sorted(
     (
@@ -92,3 +94,17 @@ def test_a_copied_exception_is_still_redacted(how: str) -> None:
     assert again.errors[0].message == "bad token ****"
     assert TOKEN not in str(again) + repr(vars(again))
     assert TOKEN.encode() not in pickle.dumps(caught.value)
+
+
+@pytest.mark.parametrize("how", list(ROUND_TRIPS))
+def test_models_round_trip_and_a_token_secret_stays_hidden(how: str) -> None:
+    # Models went with the errors that hold them: their shared empty `extra`
+    # was a MappingProxyType, which does not pickle.
+    created = converter.structure(
+        reference("accounts.tokens.create")["response"]["result"], TokenCreateResponse
+    )
+    again = ROUND_TRIPS[how](created)
+    assert again == created
+    assert isinstance(again.value, TokenValue)
+    assert "****" in repr(again)
+    assert ROUND_TRIPS[how](ResponseInfo()).extra == {}
