@@ -61,10 +61,12 @@ def _given(value: str | None, name: str) -> Secret | None:
     """``value`` as a Secret, ``None`` if empty; one trailing newline dropped.
 
     Raises:
-        CredentialsError: ``value`` holds a control character.
+        CredentialsError: ``value`` is not a str, or holds a control character.
     """
-    if not value:
+    if value is None or value == "":
         return None
+    if not isinstance(value, str):
+        raise CredentialsError(f"{name} must be a str, got {type(value).__name__}")
     if value.endswith("\n"):
         value = Secret(value[:-2] if value.endswith("\r\n") else value[:-1])
     if _CONTROL.search(value):

@@ -31,8 +31,10 @@ class Secret(str):
 
 
 def conceal(value: str | None) -> str | None:
-    """``value`` as a :class:`Secret` (``None`` and ``""`` as they are)."""
-    return Secret(value) if value and not isinstance(value, Secret) else value
+    """``value`` as a :class:`Secret` (anything but a non-empty str as it is)."""
+    return (
+        Secret(value) if isinstance(value, str) and value and type(value) is not Secret else value
+    )
 
 
 def conceal_headers(headers: Mapping[str, str] | None) -> dict[str, str]:

@@ -116,6 +116,13 @@ def test_a_control_character_in_a_credential_is_refused_naming_where(
     assert "v4lue" not in str(e.value)
 
 
+@pytest.mark.parametrize("value", [b"bytes-token", 12345])
+def test_a_credential_that_is_not_a_str_is_refused(value: object) -> None:
+    # It used to be sent as its repr: "Bearer b'bytes-token'".
+    with pytest.raises(CredentialsError, match="api_token must be a str, got"):
+        AsyncCloudflare(api_token=value)  # type: ignore[arg-type]
+
+
 def test_a_control_character_in_an_environment_credential_is_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
