@@ -46,7 +46,12 @@ class CannedAPI:
         )
         members = list(record.members.values())
         self.member = json.dumps(members[1]).encode()
-        self.members = [json.dumps(member).encode() for member in members]
+        # Two pages' worth of distinct ids: consecutive pages never repeat,
+        # as a listing that makes progress does not.
+        self.members = [
+            json.dumps({**member, "id": f"{position:032x}"}).encode()
+            for position, member in zip(range(100), itertools.cycle(members), strict=False)
+        ]
         entries = record.audit or [{}]
         self.entries = [
             json.dumps({**entry, "id": f"{position:032x}"}).encode()

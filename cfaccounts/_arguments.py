@@ -27,6 +27,8 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any, Literal, NotRequired, Required, TypeVar, Union
 
+from ._secrets import conceal_call_headers
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Checks one value and returns it (a generator comes back as a list), or raises.
@@ -221,6 +223,7 @@ def checked(method: F) -> F:
     label = f"{method.__qualname__}()"
 
     def check(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        conceal_call_headers(kwargs)
         if not checks:  # annotations resolve once the whole module is loaded
             hints = typing.get_type_hints(method)
             checks.update({name: checker(hints[name]) for name in names})

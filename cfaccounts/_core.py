@@ -11,19 +11,24 @@ this file is the one short walk from arguments to a typed result:
 4. :class:`~cfaccounts._retry.RetryPolicy` decides whether and when to try
    again; a 429 pauses every request of the limiter, not just this one;
 5. the endpoint structures ``result`` into its model.
+
+A call's ``deadline`` bounds steps 2 to 4 together, waits included.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from typing import Any, TypeVar
+
+import attrs
 
 from ._credentials import Credentials
 from ._endpoint import Endpoint
-from ._exceptions import APIError, RateLimitError
+from ._exceptions import APIConnectionError, APIError, DeadlineExceededError, RateLimitError
 from ._limiter import BaseRateLimiter
 from ._logging import logger
 from ._pagination import AsyncPaginator, BasePage
@@ -37,6 +42,43 @@ PageT = TypeVar("PageT", bound=BasePage[Any])
 
 # Looked up at call time, so tests can record retry waits without sleeping.
 _sleep = asyncio.sleep
+
+
+class _Progress:
+    """Where a call is, for the error its deadline raises (cheap to update)."""
+
+    __slots__ = ("_reached_before", "attempts", "last_error", "reached_server", "stage")
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        self.stage = "nothing"
+        self.last_error: APIError | None = None
+        self.reached_server = False
+        self._reached_before = False
+
+    @property
+    def waiting_for(self) -> str:
+        if self.stage == _RESPONSE:
+            return f"the response to attempt {self.attempts}"
+        if self.stage == _RETRY and self.last_error is not None:
+            return f"a retry after: {self.last_error.message}"
+        return self.stage
+
+    def sending(self) -> None:
+        self.stage = _RESPONSE
+        self.reached_server = True  # until the attempt says otherwise
+
+    def failed(self, error: APIError) -> None:
+        self.last_error = error
+        reached = not isinstance(error, APIConnectionError) or error.reached_server
+        self._reached_before = self._reached_before or reached
+        self.reached_server = self._reached_before
+
+
+_SLOT = "a free slot (max_concurrency)"
+_LIMITER = "the rate limiter"
+_RESPONSE = "the response"
+_RETRY = "a retry"
 
 
 class Core:
@@ -78,6 +120,7 @@ class Core:
             lambda env: endpoint.structure(env.result),
             method=request.method,
             url=request.url,
+            carries_secret=request.carries_secret,
         )
 
     def paginate(
@@ -92,21 +135,62 @@ class Core:
             page_type, self, endpoint, self.builder.build(endpoint, params, options)
         )
 
-    async def send(self, request: Request) -> Envelope:
+    def derive(self, *, builder: RequestBuilder, retry: RetryPolicy) -> Core:
+        """A core with other request defaults, sharing everything else with this one."""
+        core = copy.copy(self)
+        core.builder = builder
+        core.retry = retry
+        return core
+
+    def send(self, request: Request) -> Coroutine[Any, Any, Envelope]:
         """Send ``request``, retrying per the policy, and return the decoded envelope.
 
         Raises:
             APIError: the last attempt's failure, with ``attempts`` set.
+            DeadlineExceededError: ``request.deadline`` passed first.
         """
+        # Without a deadline, no coroutine layer more per call.
+        if request.deadline is None:
+            return self._send(request, _Progress())
+        return self._send_by_deadline(request, request.deadline)
+
+    async def _send_by_deadline(self, request: Request, deadline: float) -> Envelope:
+        progress = _Progress()
+        scope = asyncio.timeout(deadline)
+        try:
+            async with scope:
+                return await self._send(request, progress)
+        except TimeoutError:
+            if not scope.expired():
+                raise
+            raise DeadlineExceededError(
+                method=request.method,
+                url=str(request.url),
+                deadline=deadline,
+                waiting_for=progress.waiting_for,
+                reached_server=progress.reached_server,
+                attempts=progress.attempts,
+            ) from None
+
+    async def _send(self, request: Request, progress: _Progress) -> Envelope:
         url = request.url
+        retry = (
+            self.retry
+            if request.max_retries is None
+            else attrs.evolve(self.retry, max_retries=request.max_retries)
+        )
         attempt = 0
         while True:
             attempt += 1
+            progress.attempts = attempt
             started = time.perf_counter()
             try:
+                progress.stage = _SLOT
                 async with self.slots:
+                    progress.stage = _LIMITER
                     await self.limiter.acquire()
                     try:
+                        progress.sending()
                         response = await self.transport.send(
                             request.method,
                             url,
@@ -125,7 +209,8 @@ class Core:
                     carries_secret=request.carries_secret,
                 )
             except APIError as error:
-                delay = self.retry.delay_before_retry(
+                progress.failed(error)
+                delay = retry.delay_before_retry(
                     error, idempotent=request.idempotent, attempt=attempt
                 )
                 if delay is None:
@@ -140,8 +225,9 @@ class Core:
                     error.message,
                     delay,
                     attempt + 1,
-                    self.retry.max_retries + 1,
+                    retry.max_retries + 1,
                 )
+                progress.stage = _RETRY
                 if isinstance(error, RateLimitError):
                     # Everyone waits it out once, together: the retry's
                     # acquire() waits for the pause like every other request.

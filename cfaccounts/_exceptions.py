@@ -3,8 +3,9 @@
 ::
 
     CloudflareError
-    ├── CredentialsError          (also ValueError) bad or missing credentials, at construction
-    ├── ConfigurationError        (also ValueError) a bad setting (CLOUDFLARE_LOG, a proxy URL)
+    ├── ConfigurationError        (also ValueError) a setting that cannot work, at
+    │   │                         construction (base_url, session, limits, proxy, CLOUDFLARE_LOG)
+    │   └── CredentialsError      bad or missing credentials
     ├── ClientClosedError         (also RuntimeError) a call on a closed client
     ├── RateLimitStoreError       a shared rate limiter's store (Redis) failed
     └── APIError                  a request failed; .method, .url, .attempts
@@ -18,8 +19,10 @@
         │   ├── UnprocessableEntityError  422
         │   ├── RateLimitError            429
         │   └── InternalServerError       >= 500
-        ├── APIConnectionError    no usable response (refused, reset, truncated body)
+        ├── APIConnectionError    no usable response (refused, reset, truncated body);
+        │   │                     .reached_server, .retryable
         │   └── APITimeoutError   the timeout ran out
+        │       └── DeadlineExceededError  the call's deadline passed; .waiting_for
         └── APIResponseValidationError  a success response that is not what the API documents
 
 ``success: false`` in a 2xx response raises :class:`APIStatusError` with that
@@ -29,20 +32,40 @@ status. Messages never contain credentials or token secrets.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from .models.envelope import ResponseInfo
 
 
 class CloudflareError(Exception):
-    """Base class of every exception raised by cfaccounts."""
+    """Base class of every exception raised by cfaccounts.
+
+    Every one pickles and copies with all its attributes (for process pools,
+    multiprocessing, Celery): it is rebuilt without calling ``__init__``,
+    whose arguments are keyword-only. Its texts were redacted when it was
+    made, so a copy holds no secret either.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args), self.__dict__)
 
 
-class CredentialsError(CloudflareError, ValueError):
-    """Credentials are missing, incomplete or ambiguous."""
+def _rebuild(cls: type[CloudflareError], args: tuple[Any, ...]) -> CloudflareError:
+    # BaseException.__new__ sets .args; __setstate__ then restores the attributes.
+    return cls.__new__(cls, *args)
 
 
 class ConfigurationError(CloudflareError, ValueError):
-    """A setting is not usable: an unknown ``CLOUDFLARE_LOG`` level, a malformed proxy URL."""
+    """A client argument that cannot work, refused at construction.
+
+    A malformed ``base_url``, a session whose settings would change what is
+    sent, a limit that is not a positive number, a malformed proxy URL, an
+    unknown ``CLOUDFLARE_LOG`` level: nothing was sent.
+    """
+
+
+class CredentialsError(ConfigurationError):
+    """Credentials are missing, incomplete, ambiguous or malformed."""
 
 
 class ClientClosedError(CloudflareError, RuntimeError):
@@ -160,17 +183,61 @@ class APIConnectionError(APIError):
         reached_server: ``False`` only when the request provably never left
             (the connection was never established); non-idempotent requests
             are retried only then.
+        retryable: ``False`` when trying again cannot help (the TLS
+            handshake failed, or the request could not be built): it is
+            never retried.
     """
 
     def __init__(
-        self, message: str, *, method: str, url: str, reached_server: bool, attempts: int = 1
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        reached_server: bool,
+        retryable: bool = True,
+        attempts: int = 1,
     ) -> None:
         super().__init__(message, method=method, url=url, attempts=attempts)
         self.reached_server = reached_server
+        self.retryable = retryable
 
 
 class APITimeoutError(APIConnectionError):
     """The request did not complete within its timeout."""
+
+
+class DeadlineExceededError(APITimeoutError):
+    """The call's ``deadline`` passed: waits for the rate limiter and before
+    retries, and every attempt, counted together.
+
+    Attributes:
+        deadline: the seconds the call had.
+        waiting_for: what the call was waiting for when the time ran out
+            (a free slot, the rate limiter, a response, a retry wait).
+        reached_server: ``False`` only when no attempt could have reached
+            the server.
+    """
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        url: str,
+        deadline: float,
+        waiting_for: str,
+        reached_server: bool,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(
+            f"the deadline of {deadline:g} s passed while waiting for {waiting_for}",
+            method=method,
+            url=url,
+            reached_server=reached_server,
+            attempts=attempts,
+        )
+        self.deadline = deadline
+        self.waiting_for = waiting_for
 
 
 class APIResponseValidationError(APIError):

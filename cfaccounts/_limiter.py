@@ -60,6 +60,11 @@ _PROBE_POLL = 0.05
 #: The longest a waiting request sleeps on the headers' word before looking
 #: again: answers to others' requests keep changing what it should do.
 _RECHECK = 0.5
+#: The share of a window's quota that may go at once while the window is fresh
+#: (all senders together cannot spend more before the pace applies).
+_FRESH_SHARE = 0.2
+#: The most requests that may run ahead of the headers' pace at any time.
+_STEADY_BURST = 5
 #: The most senders the reserve grows for.
 _MAX_SENDERS = 32
 #: How long, at least, between two estimates of how fast others spend the quota.
@@ -216,8 +221,8 @@ class RateLimiter(BaseRateLimiter):
             states; a :class:`RateLimit` is kept as given (the headers still
             apply, the stricter wins); ``None`` paces by the headers alone.
         reserve: the share of the quota left unspent in every window, so
-            that processes pacing independently never overshoot together
-            (at least one request).
+            that processes pacing independently never overshoot together;
+            a few more requests are kept for every other sender seen.
 
     Requests wait their turn in arrival order.
     """
@@ -241,7 +246,11 @@ class RateLimiter(BaseRateLimiter):
         self._queue: deque[object] = deque()
         self._window: _Window | None = None
         self._others = _OthersEstimate()
-        self._last_admitted = -math.inf
+        #: When the next request is due by the headers' pace, were none sent early
+        #: (the theoretical arrival time of GCRA); a burst may run ahead of it.
+        self._due = -math.inf
+        #: The pace the last admitted request was counted at (seconds apart).
+        self._interval = 0.0
         #: Until the first answer, nothing is known of what others spend: one
         #: request at a time, as after a window ends (an explicit limit is the
         #: caller's word on what may be sent before any answer).
@@ -338,13 +347,14 @@ class RateLimiter(BaseRateLimiter):
         )
 
     def _reserve(self, window: _Window) -> int:
-        """Requests left unspent: a share of the quota, and one per sender sharing it.
+        """Requests left unspent: a share of the quota, and a few per other sender seen.
 
         Each sender's view is as old as its last answer: near the end of a
         window, every one of them may send one request on what it last saw.
         """
         quota = window.quota if window.quota is not None else window.remaining
-        return max(math.ceil(quota * self.reserve), self._others.senders)
+        per_sender = math.ceil(self._steady_burst(quota))
+        return math.floor(quota * self.reserve) + (self._others.senders - 1) * per_sender
 
     def _header_delay(self, now: float, ahead: int) -> float:
         """How long the headers say to wait (0: go now), for a request ``ahead`` places back."""
@@ -357,16 +367,26 @@ class RateLimiter(BaseRateLimiter):
             # The window we knew has ended; others may already be spending the
             # next one. One request at a time until an answer describes it.
             return 0.0 if self._in_flight == 0 and ahead == 0 else _PROBE_POLL
-        known = (
-            window.remaining - window.in_flight - window.admitted - ahead - self._reserve(window)
-        )
+        self._interval = 0.0
+        quota = window.quota if window.quota is not None else window.remaining
+        known = window.remaining - window.in_flight - window.admitted - self._reserve(window)
         time_left = window.reset_at - now
         # What others will spend before the reset is not ours to spend: going
         # over locks out them (the dashboard, too) as much as us.
         left = known - self._others.rate * time_left
-        if left < 1:
+        if left - ahead < 1:
             return time_left
-        return max(0.0, self._last_admitted + (ahead + 1) * time_left / left - now)
+        if left - ahead > (1 - _FRESH_SHARE) * quota:
+            # A fresh window: a short script's calls are not spaced out.
+            return 0.0
+        self._interval = time_left / left
+        # A handful may run ahead of the pace (a web handler's few calls).
+        burst = self._steady_burst(quota)
+        return max(0.0, self._due + (ahead - burst) * self._interval - now)
+
+    def _steady_burst(self, quota: int) -> float:
+        """Requests that may run ahead of the pace at any time (a web handler's few calls)."""
+        return min(_STEADY_BURST, max(1.0, quota * self.reserve / 2))
 
     def _local_delay(self, now: float, ahead: int) -> float:
         """How long the local rule says to wait (0: go now)."""
@@ -404,7 +424,7 @@ class RateLimiter(BaseRateLimiter):
                         queue.remove(ticket)
                     self._in_flight += 1
                     self.requests += 1
-                    self._last_admitted = now
+                    self._due = max(self._due, now) + self._interval
                     if self._window is not None:
                         self._window.admitted += 1
                     return None

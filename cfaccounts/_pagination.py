@@ -5,8 +5,12 @@ client.accounts.list()`` yields every account across pages, fetched lazily,
 one page in memory at a time. Each page knows whether another follows and
 never asks for one when ``result_info`` already says it is the last:
 
-- page numbers (:class:`AsyncV4PagePaginationArray`): stop at
-  ``total_pages``, at ``total_count``, on a short page or on an empty page;
+- page numbers (:class:`AsyncV4PagePaginationArray`): the next page is the
+  page asked for plus one, whatever ``result_info.page`` says; stop at
+  ``total_pages``, at ``total_count``, on a short page or on an empty page. A
+  following page that is not the one asked for, or that repeats the page
+  before it, raises :class:`~cfaccounts.APIResponseValidationError`: a
+  listing that makes no progress never loops nor yields an item twice;
 - cursors (:class:`AsyncCursorPaginationAfter`): follow
   ``result_info.cursor`` or ``result_info.cursors.after``; stop on an empty
   or missing cursor, an empty page, or a cursor seen before (never loop);
@@ -20,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from ._converter import converter
 from ._endpoint import Endpoint
+from ._exceptions import APIResponseValidationError
 from ._request import Request
 from ._response import Envelope, structure_result
 from .models.envelope import ResultInfo
@@ -61,6 +66,10 @@ class BasePage(Generic[T]):
     def _next_page_state(self) -> Mapping[str, Any]:
         """What the next page must know about this one (see the cursor page)."""
         return {}
+
+    def _lack_of_progress(self) -> str | None:
+        """What shows this page does not follow the one before, if anything."""
+        return None
 
     def has_next_page(self) -> bool:
         """Whether another page follows this one."""
@@ -108,7 +117,12 @@ class AsyncSinglePage(BasePage[T]):
 class AsyncV4PagePaginationArray(BasePage[T]):
     """A page of a listing paged by ``page`` and ``per_page``."""
 
-    __slots__ = ()
+    __slots__ = ("_previous",)
+
+    def __init__(self, *args: Any, previous: list[T] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The items of the page before, when this one was fetched after it.
+        self._previous = previous
 
     def _requested(self, name: str) -> int | None:
         for key, value in self._request.query:
@@ -116,11 +130,27 @@ class AsyncV4PagePaginationArray(BasePage[T]):
                 return int(value)
         return None
 
+    def _next_page_state(self) -> Mapping[str, Any]:
+        return {"previous": self.result}
+
+    def _lack_of_progress(self) -> str | None:
+        if self._previous is None:
+            return None
+        asked = self._requested("page") or 1
+        answered = self.result_info.page if self.result_info is not None else None
+        if answered is not None and answered != asked:
+            return f"asked for page {asked}, the answer is page {answered}"
+        if self.result and self.result == self._previous:
+            return f"page {asked} repeats the page before it"
+        return None
+
     def _next_page_query(self) -> Mapping[str, Any] | None:
         if not self.result:
             return None
         info = self.result_info or ResultInfo()
-        page = info.page or self._requested("page") or 1
+        # The page asked for, not info.page: a server that does not advance
+        # it must not make the listing ask for the same page forever.
+        page = self._requested("page") or 1
         per_page = info.per_page or self._requested("per_page")
         if info.total_pages is not None:
             return None if page >= info.total_pages else {"page": page + 1}
@@ -185,7 +215,8 @@ async def fetch_page(
     """Send ``request`` and build a page of type ``page_type`` from the answer.
 
     Raises:
-        APIResponseValidationError: the result is not a list of the endpoint's items.
+        APIResponseValidationError: the result is not a list of the endpoint's
+            items, or the page does not follow the page before it.
     """
     envelope = await core.send(request)
     items, result_info = structure_result(
@@ -193,8 +224,19 @@ async def fetch_page(
         lambda env: _page_contents(endpoint, env),
         method=request.method,
         url=request.url,
+        carries_secret=request.carries_secret,
     )
-    return page_type(items, result_info, core=core, endpoint=endpoint, request=request, **state)
+    page = page_type(items, result_info, core=core, endpoint=endpoint, request=request, **state)
+    problem = page._lack_of_progress()
+    if problem is not None:
+        raise APIResponseValidationError(
+            f"HTTP {envelope.status} but the listing makes no progress: {problem}",
+            method=request.method,
+            url=str(request.url),
+            status_code=envelope.status,
+            ray_id=envelope.ray_id,
+        )
+    return page
 
 
 class AsyncPaginator(Generic[T, PageT]):

@@ -6,6 +6,8 @@ arguments and values a query string cannot carry raise at call time.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
@@ -15,6 +17,7 @@ from yarl import URL
 
 from ._encoding import QueryPairs, encode_body, encode_query
 from ._endpoint import Endpoint
+from ._secrets import conceal_headers
 
 
 class RequestOptions(TypedDict, total=False):
@@ -24,13 +27,19 @@ class RequestOptions(TypedDict, total=False):
         extra_headers: headers added to (or overriding) the request's.
         extra_query: query parameters added to the request's.
         extra_body: fields added to the JSON body.
-        timeout: seconds, or an :class:`aiohttp.ClientTimeout`, for this call.
+        timeout: seconds, or an :class:`aiohttp.ClientTimeout`, for each
+            attempt of this call.
+        max_retries: retries after a transient failure, for this call.
+        deadline: seconds for the whole call (waits for the rate limiter and
+            before retries, and every attempt), or ``None`` for no bound.
     """
 
     extra_headers: Mapping[str, str]
     extra_query: Mapping[str, object]
     extra_body: Mapping[str, object]
     timeout: float | aiohttp.ClientTimeout
+    max_retries: int
+    deadline: float | None
 
 
 _OPTION_NAMES = frozenset(RequestOptions.__annotations__)
@@ -45,9 +54,66 @@ def as_client_timeout(timeout: float | aiohttp.ClientTimeout) -> aiohttp.ClientT
     return aiohttp.ClientTimeout(total=float(timeout))
 
 
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def checked_headers(
+    headers: Mapping[str, str] | None, *, name: str, error: type[ValueError] = ValueError
+) -> Mapping[str, str]:
+    """Caller-given ``headers``, if every one can be sent as it is.
+
+    Raises:
+        TypeError: a name or value that is not a string.
+        ValueError: (``error``) a name that is not an HTTP token, or a value
+            with a control character (not quoted: it may be a secret).
+    """
+    for key, value in (headers or {}).items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError(f"{name}: header names and values must be str, got {key!r}")
+        if not _HEADER_NAME.fullmatch(key):
+            raise error(f"{name}: {key!r} is not a valid header name")
+        if _CONTROL.search(value):
+            raise error(f"{name}: the value of {key!r} contains a control character")
+    return headers or {}
+
+
+def checked_max_retries(value: int) -> int:
+    """``value``, if it is a whole number of retries.
+
+    Raises:
+        TypeError: not an int.
+        ValueError: negative.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"max_retries must be an int, got {value!r}")
+    if value < 0:
+        raise ValueError(f"max_retries must be >= 0, got {value}")
+    return value
+
+
+def checked_deadline(value: float | None) -> float | None:
+    """``value`` in seconds, if positive and finite (``None``: no deadline).
+
+    Raises:
+        TypeError: not a number.
+        ValueError: not positive and finite.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"deadline must be a number of seconds or None, got {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"deadline must be a positive, finite number of seconds, got {value}")
+    return float(value)
+
+
 @attrs.define
 class Request:
     """Everything that goes on the wire for one call.
+
+    Its repr is safe to show: every credential and caller-given header value
+    in :attr:`headers` is a :class:`~cfaccounts._secrets.Secret`.
 
     Not frozen, though never changed once built: one is built per call, and
     a frozen attrs class takes a third longer to build.
@@ -61,6 +127,10 @@ class Request:
     timeout: aiohttp.ClientTimeout
     idempotent: bool
     carries_secret: bool
+    #: Retries for this call; ``None``: the client's.
+    max_retries: int | None = None
+    #: Seconds for the whole call; ``None``: no bound.
+    deadline: float | None = None
     #: The full URL, query included.
     url: URL = attrs.field(init=False, eq=False)
 
@@ -77,12 +147,17 @@ class Request:
 
 @attrs.frozen
 class RequestBuilder:
-    """What every request of one client shares, and how a call becomes a Request."""
+    """What every request of one client shares, and how a call becomes a Request.
+
+    Its :attr:`headers` hold the credential as :class:`~cfaccounts._secrets.Secret`\\ s.
+    """
 
     base_url: str
     headers: Mapping[str, str]
     default_query: Mapping[str, object]
     timeout: aiohttp.ClientTimeout
+    #: Seconds each call may take in all, unless it says otherwise.
+    deadline: float | None = None
 
     def build(
         self,
@@ -131,9 +206,10 @@ class RequestBuilder:
             headers = {
                 **headers,
                 **({"Content-Type": "application/json"} if payload is not None else {}),
-                **(extra_headers or {}),
+                **conceal_headers(checked_headers(extra_headers, name="extra_headers")),
             }
         timeout = options.get("timeout")
+        max_retries = options.get("max_retries")
         return Request(
             method=endpoint.method,
             base=self.base_url + path,
@@ -143,4 +219,8 @@ class RequestBuilder:
             timeout=self.timeout if timeout is None else as_client_timeout(timeout),
             idempotent=endpoint.idempotent,
             carries_secret=endpoint.carries_secret,
+            max_retries=None if max_retries is None else checked_max_retries(max_retries),
+            deadline=checked_deadline(options["deadline"])
+            if "deadline" in options
+            else self.deadline,
         )

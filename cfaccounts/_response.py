@@ -20,6 +20,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, NamedTuple, TypeVar
 
 from ._exceptions import APIResponseValidationError, status_error_class
+from ._secrets import Redactor
 from .models.envelope import ResponseInfo
 
 T = TypeVar("T")
@@ -30,12 +31,18 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 class RawResponse(NamedTuple):
-    """What the transport read: status, reason, headers and the whole body."""
+    """What the transport read: status, reason, headers and the whole body.
+
+    Its repr leaves the body out: it may hold a token secret.
+    """
 
     status: int
     reason: str
     headers: Mapping[str, str]
     body: bytes
+
+    def __repr__(self) -> str:
+        return f"<RawResponse {self.status} {self.reason} ({len(self.body)} bytes)>"
 
 
 class Envelope(NamedTuple):
@@ -46,11 +53,23 @@ class Envelope(NamedTuple):
     status: int
     ray_id: str | None
 
+    def __repr__(self) -> str:
+        # Not the result: it may hold a token secret.
+        return f"<Envelope {self.status} cf-ray {self.ray_id}>"
+
 
 def structure_result(
-    envelope: Envelope, build: Callable[[Envelope], T], *, method: str, url: object
+    envelope: Envelope,
+    build: Callable[[Envelope], T],
+    *,
+    method: str,
+    url: object,
+    carries_secret: bool = False,
 ) -> T:
     """``build(envelope)``, with any failure to structure it raised as a typed error.
+
+    ``carries_secret``: the result holds a token secret, so the failure's
+    text, and its traceback, whose frames hold the raw result, are withheld.
 
     Raises:
         APIResponseValidationError: the result does not have the documented shape.
@@ -58,25 +77,32 @@ def structure_result(
     try:
         return build(envelope)
     except Exception as exc:
-        raise APIResponseValidationError(
-            f"HTTP {envelope.status} but the result does not have the documented shape: "
-            f"{type(exc).__name__}: {exc}",
+        detail = (
+            f"{type(exc).__name__} (details withheld: the result may hold a token secret)"
+            if carries_secret
+            else f"{type(exc).__name__}: {exc}"
+        )
+        error = APIResponseValidationError(
+            f"HTTP {envelope.status} but the result does not have the documented shape: " + detail,
             method=method,
             url=str(url),
             status_code=envelope.status,
             ray_id=envelope.ray_id,
-        ) from exc
+        )
+        if carries_secret:
+            raise error from None
+        raise error from exc
 
 
-def snippet(body: bytes, redact: Callable[[str], str]) -> str:
+def snippet(body: bytes, redact: Redactor) -> str:
     """A short, one-line, secret-free excerpt of ``body`` for error messages.
 
-    For an HTML page, its title is what tells (``502 Bad Gateway``).
+    For an HTML page, its title is what tells (``502 Bad Gateway``). The
+    text is redacted before it is cut (:meth:`Redactor.excerpt`).
     """
     title = _HTML_TITLE.search(body)
-    text = (title.group(1) if title else body[: _SNIPPET_LENGTH * 2]).decode("utf-8", "replace")
-    text = _WHITESPACE.sub(" ", redact(text)).strip()
-    return text if len(text) <= _SNIPPET_LENGTH else text[: _SNIPPET_LENGTH - 1] + "…"
+    text = (title.group(1) if title else body).decode("utf-8", "replace")
+    return redact.excerpt(_WHITESPACE.sub(" ", redact(text)).strip(), _SNIPPET_LENGTH)
 
 
 def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
@@ -101,7 +127,7 @@ def retry_after(headers: Mapping[str, str], now: float | None = None) -> float |
     return max(when - (time.time() if now is None else now), 0.0)
 
 
-def _response_infos(items: Any, redact: Callable[[str], str]) -> list[ResponseInfo]:
+def _response_infos(items: Any, redact: Redactor) -> list[ResponseInfo]:
     # Redacted too: an API that echoes a credential back must not leak it here.
     if not isinstance(items, list):
         return []
@@ -153,7 +179,7 @@ def decode_response(
     *,
     method: str,
     url: object,
-    redact: Callable[[str], str],
+    redact: Redactor,
     carries_secret: bool = False,
 ) -> Envelope:
     """Unwrap ``response``'s envelope, or raise the exception it amounts to.
@@ -201,4 +227,7 @@ def decode_response(
         ray_id=ray_id,
         retry_after=retry_after(response.headers),
     )
+    # The raw answer may echo a credential: not left in this frame's locals,
+    # which a traceback with locals shows.
+    del envelope
     raise error

@@ -1,6 +1,8 @@
 """When a failed request is tried again, and after how long (pure).
 
-- Retried: connection failures, timeouts, and HTTP 408, 429, 500, 502, 503, 504.
+- Retried: connection failures, timeouts, and HTTP 408, 429, 500, 502, 503, 504;
+  not a failure trying again cannot help (a failed TLS handshake, a request
+  aiohttp could not build: ``APIConnectionError.retryable`` is ``False``).
 - Never retried: any other status (409 above all), and a success response
   with a body that is not what the API documents.
 - Requests that are not idempotent (POST, PATCH, the token roll) are retried
@@ -53,7 +55,7 @@ class RetryPolicy:
             if error.retry_after is not None:
                 return error.retry_after if error.retry_after <= self.max_retry_after else None
         elif isinstance(error, APIConnectionError):
-            if not idempotent and error.reached_server:
+            if not error.retryable or (not idempotent and error.reached_server):
                 return None
         else:
             return None

@@ -11,6 +11,7 @@ an async app).
 
 from __future__ import annotations
 
+import copy
 import inspect
 import weakref
 from collections.abc import Callable, Iterator
@@ -18,8 +19,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, Unpack, cast
 
 from ._blocking import LoopRunner
-from ._client import AsyncCloudflare, ClientOptions
+from ._client import AsyncCloudflare, ClientCopyOptions, ClientOptions, concealed
 from ._pagination import AsyncPaginator, BasePage
+from ._secrets import conceal_call_headers
 from .models.envelope import ResultInfo
 from .resources._base import Resource
 
@@ -116,11 +118,13 @@ class SyncResource:
         if inspect.iscoroutinefunction(inspect.unwrap(method)):
 
             def call(*args: Any, **kwargs: Any) -> Any:
+                conceal_call_headers(kwargs)  # this frame's locals show no header value
                 return runner.run(method(*args, **kwargs))
 
         else:
 
             def call(*args: Any, **kwargs: Any) -> Any:
+                conceal_call_headers(kwargs)
                 result = method(*args, **kwargs)
                 if isinstance(result, AsyncPaginator):
                     return SyncPage(runner.run(_first_page(result)), runner)
@@ -148,14 +152,33 @@ class Cloudflare:
     """
 
     def __init__(self, **options: Unpack[ClientOptions]) -> None:
+        options = concealed(options)  # this frame's locals show no credential
         self._async_client = AsyncCloudflare(**options)
         self._runner = LoopRunner()
         self._finalizer = weakref.finalize(self, _shutdown, self._runner, self._async_client)
         self.accounts = cast(
             "SyncAccountsResource", SyncResource(self._async_client.accounts, self._runner)
         )
+        #: The client a :meth:`with_options` copy was made from (it owns the loop).
+        self._original: Cloudflare | None = None
+
+    def with_options(self, **options: Unpack[ClientCopyOptions]) -> Cloudflare:
+        """A copy of this client with other defaults for its calls.
+
+        As :meth:`AsyncCloudflare.with_options`: it shares this client's
+        session, loop and rate limiter; closing the copy closes nothing.
+        """
+        clone = copy.copy(self)
+        clone._async_client = self._async_client.with_options(**options)
+        clone.accounts = cast(
+            "SyncAccountsResource", SyncResource(clone._async_client.accounts, self._runner)
+        )
+        clone._original = self._original or self
+        return clone
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_async_client"):  # construction failed: a traceback shows it too
+            return "<Cloudflare (not constructed)>"
         return repr(self._async_client).replace("<AsyncCloudflare", "<Cloudflare", 1)
 
     @property
@@ -164,8 +187,12 @@ class Cloudflare:
         return self._async_client.closed
 
     def close(self) -> None:
-        """Close the HTTP session and the event loop. Harmless twice."""
-        self._finalizer()
+        """Close the HTTP session and the event loop. Harmless twice.
+
+        A :meth:`with_options` copy closes nothing: its original owns them.
+        """
+        if self._original is None:
+            self._finalizer()
 
     def __enter__(self) -> Self:
         return self

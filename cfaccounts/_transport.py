@@ -7,6 +7,12 @@ request shares, so aiohttp does not merge them into each request again.
 aiohttp's exceptions become cfaccounts ones, each marked with whether the
 request may have reached the server.
 
+Every request behaves the same whatever the session's settings: it asks
+aiohttp not to raise for an error status and not to decompress (the body is
+read within the size bound by :mod:`cfaccounts._body`); settings a request
+cannot override are refused at construction
+(:func:`~cfaccounts._configuration.checked_session`).
+
 aiohttp resends a GET, PUT or DELETE once, silently, when the connection
 drops before the response: that would roll a token twice (a PUT that is not
 idempotent) and hide attempts from the retry policy, which alone decides
@@ -20,7 +26,13 @@ from collections.abc import Mapping
 import aiohttp
 from yarl import URL
 
-from ._exceptions import APIConnectionError, APITimeoutError, ClientClosedError
+from ._body import BodyTooLarge, BodyUndecodable, read_body
+from ._exceptions import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APITimeoutError,
+    ClientClosedError,
+)
 from ._response import RawResponse
 
 
@@ -39,6 +51,7 @@ class Transport:
         session: aiohttp.ClientSession | None = None,
         *,
         headers: Mapping[str, str],
+        max_response_size: int,
         proxy: URL | None = None,
     ) -> None:
         if session is not None:
@@ -48,6 +61,8 @@ class Transport:
         self._closed = False
         #: Every request's headers, unless it adds its own (then it sends them all).
         self._shared_headers = headers
+        #: Bytes a response may have, as received and once decompressed.
+        self.max_response_size = max_response_size
         #: Passed per request, so a caller's session needs no proxy of its own.
         self._proxy = proxy
 
@@ -96,10 +111,14 @@ class Transport:
                 timeout=timeout,
                 allow_redirects=False,
                 proxy=self._proxy,
+                raise_for_status=False,
+                auto_decompress=False,
             ) as response:
-                content = await response.read()
                 return RawResponse(
-                    response.status, response.reason or "", response.headers, content
+                    response.status,
+                    response.reason or "",
+                    response.headers,
+                    await self._read(response, method, url),
                 )
         except aiohttp.ConnectionTimeoutError as exc:
             raise APITimeoutError(
@@ -112,9 +131,28 @@ class Transport:
                 url=str(url),
                 reached_server=True,
             ) from exc
+        except (aiohttp.ClientSSLError, aiohttp.ServerFingerprintMismatch) as exc:
+            # Trying again cannot help: the certificate will be the same.
+            raise APIConnectionError(
+                f"TLS handshake failed: {exc}",
+                method=method,
+                url=str(url),
+                reached_server=False,
+                retryable=False,
+            ) from exc
         except aiohttp.ClientConnectorError as exc:
             raise APIConnectionError(
                 f"could not connect: {exc}", method=method, url=str(url), reached_server=False
+            ) from exc
+        except ValueError as exc:
+            # aiohttp refused to build the request (an invalid URL, a header
+            # it cannot encode): nothing was sent, and nothing would be.
+            raise APIConnectionError(
+                f"could not send the request: {type(exc).__name__}: {exc}",
+                method=method,
+                url=str(url),
+                reached_server=False,
+                retryable=False,
             ) from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise APIConnectionError(
@@ -123,6 +161,32 @@ class Transport:
                 url=str(url),
                 reached_server=True,
             ) from exc
+
+    async def _read(self, response: aiohttp.ClientResponse, method: str, url: URL) -> bytes:
+        """The body, decompressed, within :attr:`max_response_size`.
+
+        Raises:
+            APIResponseValidationError: too large, or not decodable; the
+                connection is dropped, not reused with a body left unread.
+        """
+        try:
+            return await read_body(
+                response.content.iter_any(),
+                content_encoding=response.headers.get("Content-Encoding", ""),
+                content_length=response.content_length,
+                limit=self.max_response_size,
+            )
+        except (BodyTooLarge, BodyUndecodable) as exc:
+            response.close()
+            too_large = isinstance(exc, BodyTooLarge)
+            raise APIResponseValidationError(
+                f"HTTP {response.status} but {exc}"
+                + (f" (max_response_size is {self.max_response_size})" if too_large else ""),
+                method=method,
+                url=str(url),
+                status_code=response.status,
+                ray_id=response.headers.get("cf-ray"),
+            ) from None
 
     async def close(self) -> None:
         """Close the session if this transport created it. Calling it again is harmless."""

@@ -4,10 +4,12 @@ import asyncio
 import inspect
 import json
 import logging
+import traceback
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import _pytest.raises
 import aiohttp
 import aioresponses.core as aioresponses_core
 import pytest
@@ -97,20 +99,54 @@ class SecretsGuard:
         self.errors: list[BaseException] = []
         self.leaked: list[str] = []
 
-    def watch(self, secret: str) -> None:
-        """Also check for ``secret`` (a token value a test rolled, say)."""
-        self.secrets.add(secret)
+    def watch(self, *secrets: str) -> None:
+        """Also check for ``secrets`` (token values a test rolled, say)."""
+        self.secrets.update(secrets)
 
     def check(self, text: str) -> None:
         if any(secret in text for secret in self.secrets):
             self.leaked.append(text)
 
     def check_errors(self) -> None:
-        """Check the exceptions created so far, and let them go (long tests call this)."""
+        """Check the exceptions seen so far, and let them go (long tests call this).
+
+        Each one's str, repr and attributes, and its traceback rendered with
+        every frame's locals (as ``pytest -l`` or Sentry show them), causes
+        and contexts included.
+        """
         for error in self.errors:
-            for text in (str(error), repr(error), repr(vars(error))):
+            for text in (str(error), repr(error), repr(vars(error)), render_with_locals(error)):
                 self.check(text)
         self.errors.clear()
+
+
+def render_with_locals(error: BaseException) -> str:
+    """``error``'s traceback as ``traceback`` prints it with ``capture_locals=True``.
+
+    Python 3.11's ``traceback`` gives up on a local whose repr fails (a
+    deeply nested list from a fuzzed body: RecursionError); then each
+    frame's locals of the chain are rendered one by one instead.
+    """
+    try:
+        return "".join(
+            traceback.TracebackException.from_exception(error, capture_locals=True).format()
+        )
+    except RecursionError:
+        return "\n".join(_locals_one_by_one(error, set()))
+
+
+def _locals_one_by_one(error: BaseException | None, seen: set[int]) -> Iterator[str]:
+    if error is None or id(error) in seen:
+        return
+    seen.add(id(error))
+    for frame, _ in traceback.walk_tb(error.__traceback__):
+        for name, value in frame.f_locals.items():
+            try:
+                yield f"{name} = {value!r}"
+            except RecursionError:
+                yield f"{name} = <too deeply nested to show>"
+    yield from _locals_one_by_one(error.__cause__, seen)
+    yield from _locals_one_by_one(error.__context__, seen)
 
 
 class _Checker(logging.Handler):
@@ -122,17 +158,19 @@ class _Checker(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.guard.check(record.getMessage())
-        if record.exc_info:
-            self.guard.check(logging.Formatter().formatException(record.exc_info))
+        if record.exc_info and record.exc_info[1] is not None:
+            self.guard.check(render_with_locals(record.exc_info[1]))
 
 
 @pytest.fixture(autouse=True)
 def secrets_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretsGuard]:
     """Runs every test with debug logging on, then fails it if a secret got out.
 
-    Checked: every ``cfaccounts`` log record and every cfaccounts exception
-    created during the test (its str, repr and attributes). Warnings need no
-    check: the suite turns every one into an error.
+    Checked: every ``cfaccounts`` log record, every cfaccounts exception
+    created during the test and every exception a ``pytest.raises`` caught:
+    its str, repr and attributes, and its traceback rendered with the locals
+    of every frame. Warnings need no check: the suite turns every one into
+    an error.
     """
     guard = SecretsGuard({TOKEN, API_KEY, ROLLED})
     created = CloudflareError.__init__
@@ -142,6 +180,16 @@ def secrets_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretsGuard]:
         guard.errors.append(self)
 
     monkeypatch.setattr(CloudflareError, "__init__", recording_init)
+    # Every failing call a test expects, whatever its type: pytest.raises'
+    # context manager (pytest's own module; pytest >= 8.4) hands it over here.
+    caught_exit = _pytest.raises.RaisesExc.__exit__
+
+    def recording_exit(self: Any, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        if exc is not None:
+            guard.errors.append(exc)
+        return caught_exit(self, exc_type, exc, tb)
+
+    monkeypatch.setattr(_pytest.raises.RaisesExc, "__exit__", recording_exit)
     handler = _Checker(guard)
     level = logger.level
     logger.addHandler(handler)
@@ -152,7 +200,13 @@ def secrets_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretsGuard]:
         logger.removeHandler(handler)
         logger.setLevel(level)
     guard.check_errors()
-    assert not guard.leaked, "a secret appeared in a log record or an exception"
+    where = [
+        line
+        for text in guard.leaked
+        for line in text.splitlines()
+        if any(secret in line for secret in guard.secrets)
+    ]
+    assert not guard.leaked, f"a secret appeared in a log record or an exception: {where[:3]}"
 
 
 @pytest.fixture

@@ -42,12 +42,16 @@ def envelope(result: Any, result_info: Any = None, **extra: Any) -> dict[str, An
 
 @attrs.frozen
 class Recorded:
-    """One request as the server saw it."""
+    """One request as the server saw it.
+
+    Its repr leaves the headers out: the server's side sees the credential,
+    and the suite's secrets guard renders test frames' locals too.
+    """
 
     method: str
     path: str
     query: list[tuple[str, str]]
-    headers: CIMultiDictProxy[str]
+    headers: CIMultiDictProxy[str] = attrs.field(repr=False)
     body: bytes
 
     def json(self) -> Any:
@@ -58,7 +62,8 @@ class Recorded:
 class _Route:
     method: str
     pattern: re.Pattern[str]
-    replies: list[Reply | Callable[[Recorded], Reply]]
+    # Not in the repr: a reply may hold a token secret (see Recorded).
+    replies: list[Reply | Callable[[Recorded], Reply]] = attrs.field(repr=False)
     template: str
 
 

@@ -26,6 +26,7 @@ from cfaccounts._converter import wire_name
 from cfaccounts._endpoint import Endpoint
 from cfaccounts._pagination import _page_contents
 from cfaccounts._response import RawResponse, decode_response, structure_result
+from cfaccounts._secrets import Redactor
 from cfaccounts.resources import accounts, logs, members, roles, subscriptions, tokens
 
 ENDPOINTS = {
@@ -104,7 +105,7 @@ def decode_and_structure(endpoint: Endpoint[Any], body: bytes, status: int) -> N
         lambda env: _page_contents(endpoint, env),
     ):
         try:
-            envelope = decode_response(response, method="GET", url="fuzz", redact=str)
+            envelope = decode_response(response, method="GET", url="fuzz", redact=Redactor(()))
             structure_result(envelope, build, method="GET", url="fuzz")
         except CloudflareError:
             pass

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from cfaccounts import AsyncCloudflare
+from cfaccounts import APIResponseValidationError, AsyncCloudflare
 
 from .conftest import ACCOUNT_ID
 from .server import Recorded, RecordingServer, Reply, envelope
@@ -148,3 +149,63 @@ async def test_cursor_cycle_ends_iteration(server: RecordingServer, local: Async
 async def test_list_arguments_are_checked_before_iterating(local: AsyncCloudflare) -> None:
     with pytest.raises(ValueError, match="account_id must not be empty"):
         local.accounts.members.list(account_id="")
+
+
+def stuck(answered_page: Callable[[int], int], same_items: bool) -> Callable[[Recorded], Reply]:
+    """A server whose result_info.page does not advance as asked."""
+
+    def reply(request: Recorded) -> Reply:
+        asked = int(dict(request.query).get("page", "1"))
+        first = 0 if same_items else (asked - 1) * 2
+        items = [member(first), member(first + 1)]
+        info = {"page": answered_page(asked), "per_page": 2, "total_pages": 3}
+        return Reply(json=envelope(items, info))
+
+    return reply
+
+
+@pytest.mark.parametrize(
+    ("answered_page", "same_items"),
+    [
+        (lambda asked: 1, True),  # always page 1, the same items
+        (lambda asked: 1, False),  # always says page 1
+        (lambda asked: max(asked - 1, 1), False),  # one less than asked
+        (lambda asked: asked, True),  # says the right page, repeats the items
+    ],
+    ids=["page-1-same-items", "page-1", "one-less", "same-items"],
+)
+async def test_a_listing_that_makes_no_progress_raises_instead_of_looping(
+    answered_page: Callable[[int], int],
+    same_items: bool,
+    server: RecordingServer,
+    local: AsyncCloudflare,
+) -> None:
+    server.add("GET", MEMBERS, stuck(answered_page, same_items))
+    seen: list[str] = []
+
+    async def listing() -> None:
+        async for item in local.accounts.members.list(account_id=ACCOUNT_ID, per_page=2):
+            seen.append(str(item.id))
+
+    # (Bounded: before the fix, this listing never ended.)
+    async with asyncio.timeout(10):
+        with pytest.raises(APIResponseValidationError, match="makes no progress"):
+            await listing()
+    assert len(seen) == len(set(seen)) == 2  # the first page, once
+    asked = [dict(r.query).get("page", "1") for r in server.requests]
+    assert asked == ["1", "2"]
+
+
+async def test_the_next_page_is_the_page_asked_for_plus_one(
+    server: RecordingServer, local: AsyncCloudflare
+) -> None:
+    # A server that omits result_info.page still gets pages 1, 2, 3 asked for.
+    def reply(request: Recorded) -> Reply:
+        asked = int(dict(request.query).get("page", "1"))
+        items = [member(asked * 2), member(asked * 2 + 1)]
+        return Reply(json=envelope(items, {"per_page": 2, "total_pages": 3}))
+
+    server.add("GET", MEMBERS, reply)
+    ids = [m.id async for m in local.accounts.members.list(account_id=ACCOUNT_ID, per_page=2)]
+    assert ids == ["m2", "m3", "m4", "m5", "m6", "m7"]
+    assert [dict(r.query).get("page", "1") for r in server.requests] == ["1", "2", "3"]

@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from types import MappingProxyType
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
 
-_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+
+class _NoExtra(Mapping[str, Any]):
+    """The empty :attr:`Model.extra` every model shares: unchangeable, and it
+    pickles and copies as itself (a ``MappingProxyType`` does not pickle)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> Any:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "{}"
+
+    def __reduce__(self) -> str:
+        return "_NO_EXTRA"
+
+
+_NO_EXTRA: Mapping[str, Any] = _NoExtra()
 
 
 @attrs.frozen(kw_only=True)

@@ -126,6 +126,8 @@ class Sandbox:
         self._thread_loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
+        if not hasattr(self, "port"):  # construction failed: a traceback shows it too
+            return "<Sandbox (not constructed)>"
         state = f"serving {self.base_url}" if self.port else "stopped"
         return f"<Sandbox {state}, {len(self.store.accounts)} accounts>"
 
