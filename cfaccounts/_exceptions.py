@@ -5,6 +5,8 @@
     CloudflareError
     ├── CredentialsError          (also ValueError) bad or missing credentials, at construction
     ├── ClientClosedError         (also RuntimeError) a call on a closed client
+    ├── EventLoopMismatchError    (also RuntimeError) an AsyncCloudflare used from a
+    │                             second event loop, or in a forked child
     └── APIError                  a request failed; .method, .url, .attempts
         ├── APIStatusError        the API answered with an error; .status_code, .errors,
         │   │                     .messages, .ray_id, .retry_after
@@ -46,6 +48,14 @@ class ClientClosedError(CloudflareError, RuntimeError):
         self, message: str = "this client is closed; create a new one to make more calls"
     ) -> None:
         super().__init__(message)
+
+
+class EventLoopMismatchError(CloudflareError, RuntimeError):
+    """An :class:`AsyncCloudflare` was used outside the event loop it belongs to.
+
+    A client's connections belong to the event loop (and process) it is first
+    used in; the message says which case this is and what to do.
+    """
 
 
 class APIError(CloudflareError):

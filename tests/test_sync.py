@@ -240,7 +240,8 @@ def test_a_blocking_call_from_inside_its_own_loop_is_refused() -> None:
     with pytest.raises(RuntimeError, match="deadlock"):
         runner.run(outer())
     assert runner.run(inner()) == 1
-    runner.close()
+    runner.shutdown(asyncio.sleep(0))
+    assert runner.loop.is_closed()
 
 
 def test_sync_type_stub_is_up_to_date() -> None:
