@@ -251,14 +251,16 @@ class LoopRunner:
             call.wake.put("done")
 
     def _sleep(self, call: _Call[Any]) -> _Wake:
-        """Wait to be woken; should a signal handler raise, cancel the call, keep the loop driven."""
+        """Wait to be woken; should a signal handler raise here, cancel the call.
+
+        The loop stays driven: a hand-over that comes meanwhile is passed on.
+        """
         try:
             return call.wake.get()
         except BaseException:
             if self._stop_sleeping(call):
                 self.soon(self.cancel, call)
             elif call.wake.get() == "drive":
-                # The loop was just handed to this thread: pass it on.
                 self._hand_over()
             raise
 

@@ -87,16 +87,16 @@ class Transport:
         loop = asyncio.get_running_loop()
         if self._loop is None:
             self._loop, self._pid = loop, os.getpid()
-            if self._session is None:
-                self._session = _no_silent_resend(
-                    aiohttp.ClientSession(headers=self._shared_headers)
-                )
-                self._guard = _closed_with_its_loop(self._session)
-                await anext(self._guard)
         elif loop is not self._loop or self._pid != os.getpid():
             raise self._mismatch()
-        assert self._session is not None
-        return self._session
+        session = self._session
+        if session is None:  # the first request makes it, in its loop
+            session = self._session = _no_silent_resend(
+                aiohttp.ClientSession(headers=self._shared_headers)
+            )
+            self._guard = _closed_with_its_loop(session)
+            await anext(self._guard)
+        return session
 
     def _mismatch(self) -> EventLoopMismatchError:
         if self._pid != os.getpid():
@@ -120,8 +120,7 @@ class Transport:
                 " the sync Cloudflare, which any thread can share"
             )
         return EventLoopMismatchError(
-            f"{what}. A client and its connections belong to the event loop it is first"
-            " used in."
+            f"{what}. A client and its connections belong to the event loop they are first used in."
         )
 
     async def send(

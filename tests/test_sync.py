@@ -295,16 +295,18 @@ def test_ctrl_c_cancels_the_main_threads_call_and_no_other(
             while not listings_received():
                 time.sleep(0.005)
         _interrupt_main_thread_once(
-            lambda: any(r.path.endswith("/slow") for r in list(threaded_server.requests))
-            and listings_received() > 4,
+            lambda: (
+                any(r.path.endswith("/slow") for r in list(threaded_server.requests))
+                and listings_received() > 4
+            ),
             send,
         )
         started = time.monotonic()
         try:
+            for worker in workers:
+                if not worker.is_alive():
+                    worker.start()
             with pytest.raises(KeyboardInterrupt):
-                for worker in workers:
-                    if not worker.is_alive():
-                        worker.start()
                 client.accounts.get(account_id="slow")
             interrupted_after = time.monotonic() - started
         finally:
@@ -329,17 +331,20 @@ def test_ctrl_c_in_a_running_loop_stops_the_call_promptly(
         async def cell() -> None:
             client.accounts.get(account_id="slow")
 
+        def run_cell() -> None:
+            if run == "asyncio.run":  # asyncio's own SIGINT handler is installed
+                asyncio.run(cell())
+                return
+            loop = asyncio.new_event_loop()  # Python's default handler, as in Jupyter
+            try:
+                loop.run_until_complete(cell())
+            finally:
+                loop.close()
+
         _interrupt_main_thread_once(lambda: bool(threaded_server.requests))
         started = time.monotonic()
         with pytest.raises(KeyboardInterrupt):
-            if run == "asyncio.run":
-                asyncio.run(cell())
-            else:
-                loop = asyncio.new_event_loop()
-                try:
-                    loop.run_until_complete(cell())
-                finally:
-                    loop.close()
+            run_cell()
         assert time.monotonic() - started < 4
         assert not [t for t in threading.enumerate() if t.name.startswith("cfaccounts-sync")]
         assert client.accounts.get(account_id="fast").id == "fast"
