@@ -67,7 +67,10 @@ class _Runtime:
         return self.runner.closed
 
     def close(self) -> None:
-        self._finalizer()
+        # Not through the finalizer, which returns at once to a second caller:
+        # every caller of shutdown() returns once the client is closed.
+        self._finalizer.detach()
+        _shutdown(self.runner, self.client)
 
     def restart_in_child(self) -> None:
         """In a forked child: leave the parent's loop and session be, start new ones."""
