@@ -20,7 +20,14 @@ from typing import Any
 
 import pytest
 
-from cfaccounts import ClientClosedError, Cloudflare, NotFoundError, SyncPage
+from cfaccounts import (
+    AsyncCloudflare,
+    ClientClosedError,
+    Cloudflare,
+    EventLoopMismatchError,
+    NotFoundError,
+    SyncPage,
+)
 from cfaccounts._blocking import LoopRunner
 from cfaccounts.models import Account
 
@@ -350,8 +357,13 @@ def test_ctrl_c_in_a_running_loop_stops_the_call_promptly(
         assert client.accounts.get(account_id="fast").id == "fast"
 
 
+async def _close_in_a_running_loop(client: Cloudflare) -> None:
+    client.close()
+
+
+@pytest.mark.parametrize("in_a_running_loop", [False, True], ids=["plain", "running-loop"])
 def test_close_while_other_threads_are_in_calls_ends_them(
-    threaded_server: RecordingServer,
+    threaded_server: RecordingServer, in_a_running_loop: bool
 ) -> None:
     # Three threads wait for slow calls (one drives the loop, two sleep);
     # close() ends them all with ClientClosedError, then releases the
@@ -372,7 +384,10 @@ def test_close_while_other_threads_are_in_calls_ends_them(
     while len(threaded_server.requests) < 3:
         time.sleep(0.005)
     started = time.monotonic()
-    client.close()
+    if in_a_running_loop:  # as in a notebook cell
+        asyncio.run(_close_in_a_running_loop(client))
+    else:
+        client.close()
     assert time.monotonic() - started < 4
     for thread in threads:
         thread.join(10)
@@ -474,8 +489,13 @@ def test_a_child_forked_while_a_thread_is_mid_call_has_a_loop_and_session_of_its
     threaded_server: RecordingServer,
 ) -> None:
     _slow_and_fast(threaded_server, slow_seconds=1.0)
+    _many_pages(threaded_server)
     results: list[str] = []
+    async_client = AsyncCloudflare(api_token=TOKEN, base_url=threaded_server.base_url)
     with Cloudflare(api_token=TOKEN, base_url=threaded_server.base_url) as client:
+        page = client.accounts.list(per_page=PER_PAGE)
+        asyncio.run(async_client.accounts.get(account_id="parent"))
+        threaded_server.requests.clear()
         thread = _in_flight(client, threaded_server, results)
         read_end, write_end = os.pipe()
         pid = os.fork()
@@ -483,6 +503,11 @@ def test_a_child_forked_while_a_thread_is_mid_call_has_a_loop_and_session_of_its
             code = 1
             try:
                 answers = [client.accounts.get(account_id=f"child{i}").id for i in range(2)]
+                # What the parent fetched or opened is the parent's: a clear error.
+                with pytest.raises(EventLoopMismatchError, match="forked"):
+                    page.get_next_page()
+                with pytest.raises(EventLoopMismatchError, match="forked"):
+                    asyncio.run(async_client.accounts.get(account_id="child"))
                 os.write(write_end, " ".join(answers).encode())
                 client.close()
                 code = 0
