@@ -22,8 +22,12 @@ import asyncio
 import contextlib
 import functools
 import queue
-import signal
 import threading
+
+# signal's own functions, not the signal module's wrappers around them, which
+# turn each handler into an enum member by raising and catching ValueError:
+# 5x the cost, paid by every blocking call from the main thread.
+from _signal import SIGINT, default_int_handler, getsignal, signal  # type: ignore[import-not-found]
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from types import FrameType, TracebackType
@@ -89,9 +93,9 @@ class _CtrlC:
     def __enter__(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return
-        previous = signal.getsignal(signal.SIGINT)
-        if previous is signal.default_int_handler or _is_asyncio_run_handler(previous):
-            signal.signal(signal.SIGINT, self._cancel_the_call)
+        previous = getsignal(SIGINT)
+        if previous is default_int_handler or _is_asyncio_run_handler(previous):
+            signal(SIGINT, self._cancel_the_call)
             self._previous = previous
 
     def _cancel_the_call(self, signum: int, frame: FrameType | None) -> None:
@@ -105,7 +109,7 @@ class _CtrlC:
         traceback: TracebackType | None,
     ) -> None:
         if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+            signal(SIGINT, self._previous)
         if self.pressed:
             raise KeyboardInterrupt from None
 

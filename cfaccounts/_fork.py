@@ -13,9 +13,24 @@ attempt of theirs at I/O fail before it touches a shared descriptor.
 from __future__ import annotations
 
 import asyncio
+import os
 
 #: What this process inherited and must neither close nor collect.
 _inherited: list[object] = []
+_pid = os.getpid()
+
+
+def _forked() -> None:
+    global _pid  # noqa: PLW0603 - the one value a fork changes
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
+def this_process() -> int:
+    """``os.getpid()``, without a system call per request."""
+    return _pid
 
 
 def keep_inherited(*objects: object) -> None:

@@ -23,7 +23,6 @@ first leaks no connection.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncGenerator, Mapping
 
 import aiohttp
@@ -35,7 +34,7 @@ from ._exceptions import (
     ClientClosedError,
     EventLoopMismatchError,
 )
-from ._fork import keep_inherited
+from ._fork import keep_inherited, this_process
 from ._response import RawResponse
 
 
@@ -86,8 +85,8 @@ class Transport:
             raise ClientClosedError()
         loop = asyncio.get_running_loop()
         if self._loop is None:
-            self._loop, self._pid = loop, os.getpid()
-        elif loop is not self._loop or self._pid != os.getpid():
+            self._loop, self._pid = loop, this_process()
+        elif loop is not self._loop or self._pid != this_process():
             raise self._mismatch()
         session = self._session
         if session is None:  # the first request makes it, in its loop
@@ -99,7 +98,7 @@ class Transport:
         return session
 
     def _mismatch(self) -> EventLoopMismatchError:
-        if self._pid != os.getpid():
+        if self._pid != this_process():
             what = (
                 f"this AsyncCloudflare opened its connections in process {self._pid},"
                 " which forked this one; they are that process's. Create a new client"
@@ -184,7 +183,7 @@ class Transport:
         if self._closed:
             return
         guard, loop = self._guard, self._loop
-        inherited = self._pid != os.getpid()
+        inherited = self._pid != this_process()
         if guard is None or loop is None:  # no session made here (none yet, or the caller's)
             self._closed = True
             return
