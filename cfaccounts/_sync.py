@@ -74,13 +74,12 @@ class _Runtime:
 
     def restart_in_child(self) -> None:
         """In a forked child: leave the parent's loop and session be, start new ones."""
-        inherited = self._finalizer.detach()
-        if inherited is None:  # closed before the fork: stays closed
-            return
-        _, _, (runner, client), _ = inherited
-        retire_inherited_loop(runner.loop)
-        keep_inherited(runner, client)
+        open_at_the_fork = self._finalizer.detach() is not None
+        retire_inherited_loop(self.runner.loop)
+        keep_inherited(self.runner, self.client)
         self._start()
+        if not open_at_the_fork:  # closed, or being closed by another thread: closed here
+            self.close()
 
 
 #: Every runtime in this process, for :func:`_restart_in_child`.

@@ -492,6 +492,8 @@ def test_a_child_forked_while_a_thread_is_mid_call_has_a_loop_and_session_of_its
     _many_pages(threaded_server)
     results: list[str] = []
     async_client = AsyncCloudflare(api_token=TOKEN, base_url=threaded_server.base_url)
+    closed = Cloudflare(api_token=TOKEN, base_url=threaded_server.base_url)
+    closed.close()
     with Cloudflare(api_token=TOKEN, base_url=threaded_server.base_url) as client:
         page = client.accounts.list(per_page=PER_PAGE)
         asyncio.run(async_client.accounts.get(account_id="parent"))
@@ -508,6 +510,9 @@ def test_a_child_forked_while_a_thread_is_mid_call_has_a_loop_and_session_of_its
                     page.get_next_page()
                 with pytest.raises(EventLoopMismatchError, match="forked"):
                     asyncio.run(async_client.accounts.get(account_id="child"))
+                with pytest.raises(ClientClosedError):  # closed before the fork
+                    closed.accounts.get(account_id="child")
+                closed.close()
                 os.write(write_end, " ".join(answers).encode())
                 client.close()
                 code = 0
