@@ -447,10 +447,10 @@ def test_namespaces_and_pages_keep_their_client_open(threaded_server: RecordingS
     gc.collect()
     assert accounts.get(account_id=ACCOUNT_ID).id == ACCOUNT_ID
     assert [a.id for a in first] == ["a1", "a2", "a3"]
-    before = threading.active_count()
     del accounts, first
-    gc.collect()  # the last holders gone, the clients close: nothing to warn about
-    assert threading.active_count() == before
+    # The last holders gone, the clients close: an unclosed loop or session
+    # would warn here, and warnings are errors in this suite.
+    gc.collect()
 
 
 #: Python 3.12+ warns on os.fork() in a process with threads, which these tests are about.
