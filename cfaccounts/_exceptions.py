@@ -8,6 +8,8 @@
     │   └── CredentialsError      bad or missing credentials
     ├── ClientClosedError         (also RuntimeError) a call on a closed client
     ├── RateLimitStoreError       a shared rate limiter's store (Redis) failed
+    ├── EventLoopMismatchError    (also RuntimeError) an AsyncCloudflare used from a
+    │                             second event loop, or in a forked child
     └── APIError                  a request failed; .method, .url, .attempts
         ├── APIStatusError        the API answered with an error; .status_code, .errors,
         │   │                     .messages, .ray_id, .retry_after
@@ -82,6 +84,14 @@ class RateLimitStoreError(CloudflareError):
 
     Requests are not sent unpaced instead: the whole fleet counts on every
     request being counted. The message names the store without its password.
+    """
+
+
+class EventLoopMismatchError(CloudflareError, RuntimeError):
+    """An :class:`AsyncCloudflare` was used outside the event loop it belongs to.
+
+    A client's connections belong to the event loop (and process) it is first
+    used in; the message says which case this is and what to do.
     """
 
 

@@ -251,9 +251,9 @@ class RateLimiter(BaseRateLimiter):
         self._due = -math.inf
         #: The pace the last admitted request was counted at (seconds apart).
         self._interval = 0.0
-        #: Until the first answer, nothing is known of what others spend: one
-        #: request at a time, as after a window ends (an explicit limit is the
-        #: caller's word on what may be sent before any answer).
+        #: Until the first answer, nothing is known of what others spend: a
+        #: handful of requests at a time (an explicit limit is the caller's
+        #: word on what may be sent before any answer).
         self._answered = isinstance(limit, RateLimit)
         self._warned_malformed = False
 
@@ -362,7 +362,9 @@ class RateLimiter(BaseRateLimiter):
         if window is None:
             if self._answered:
                 return 0.0  # the API sends no Ratelimit headers: the local rule alone
-            return 0.0 if self._in_flight == 0 and ahead == 0 else _PROBE_POLL
+            # Nothing known yet of what others spend: a handful at a time
+            # until the first answer (a slow one holds back no more than that).
+            return 0.0 if self._in_flight + ahead < _STEADY_BURST else _PROBE_POLL
         if now >= window.reset_at:
             # The window we knew has ended; others may already be spending the
             # next one. One request at a time until an answer describes it.

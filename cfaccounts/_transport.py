@@ -17,11 +17,19 @@ aiohttp resends a GET, PUT or DELETE once, silently, when the connection
 drops before the response: that would roll a token twice (a PUT that is not
 idempotent) and hide attempts from the retry policy, which alone decides
 what is sent again. It is turned off on every session used here.
+
+A session belongs to the event loop, and the process, of its first request:
+its connections are registered with that loop. Used from any other loop, or
+in a forked child, the transport raises :class:`EventLoopMismatchError`
+rather than a bare RuntimeError from aiohttp. A session it made is closed
+when its loop shuts down (:func:`_closed_with_its_loop`), so a loop that ends
+first leaks no connection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import AsyncGenerator, Mapping
 
 import aiohttp
 from yarl import URL
@@ -32,7 +40,9 @@ from ._exceptions import (
     APIResponseValidationError,
     APITimeoutError,
     ClientClosedError,
+    EventLoopMismatchError,
 )
+from ._fork import keep_inherited, this_process
 from ._response import RawResponse
 
 
@@ -41,6 +51,16 @@ def _no_silent_resend(session: aiohttp.ClientSession) -> aiohttp.ClientSession:
     # tests/test_fault_matrix.py fails if a token roll is ever sent twice.
     session._retry_connection = False
     return session
+
+
+async def _closed_with_its_loop(session: aiohttp.ClientSession) -> AsyncGenerator[None]:
+    # asyncio closes every async generator still suspended when its loop shuts
+    # down (loop.shutdown_asyncgens(): asyncio.run, asyncio.Runner,
+    # pytest-asyncio), on that loop: the one hook a session gets there.
+    try:
+        yield
+    finally:
+        await session.close()
 
 
 class Transport:
@@ -59,6 +79,11 @@ class Transport:
         self._session = session
         self._owns_session = session is None
         self._closed = False
+        #: The event loop and process the session belongs to, from its first use.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+        #: Closes the session this transport made; suspended until then.
+        self._guard: AsyncGenerator[None] | None = None
         #: Every request's headers, unless it adds its own (then it sends them all).
         self._shared_headers = headers
         #: Bytes a response may have, as received and once decompressed.
@@ -71,16 +96,50 @@ class Transport:
         """Whether :meth:`close` was called."""
         return self._closed
 
-    def _get_session(self) -> aiohttp.ClientSession:
+    async def _session_here(self) -> aiohttp.ClientSession:
+        """The session, made on first use; refused outside its loop and process."""
         if self._closed:
             raise ClientClosedError()
-        if self._session is None:
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop, self._pid = loop, this_process()
+        elif loop is not self._loop or self._pid != this_process():
+            raise self._mismatch()
+        session = self._session
+        if session is None:  # the first request makes it, in its loop
             # aiohttp copies a session's default headers into the headers it
             # sends the proxy, Authorization becoming Proxy-Authorization: with
             # a proxy, the credentials travel with each request only.
             shared = self._shared_headers if self._proxy is None else None
-            self._session = _no_silent_resend(aiohttp.ClientSession(headers=shared))
-        return self._session
+            session = self._session = _no_silent_resend(aiohttp.ClientSession(headers=shared))
+            self._guard = _closed_with_its_loop(session)
+            await anext(self._guard)
+        return session
+
+    def _mismatch(self) -> EventLoopMismatchError:
+        if self._pid != this_process():
+            what = (
+                f"this AsyncCloudflare opened its connections in process {self._pid},"
+                " which forked this one; they are that process's. Create a new client"
+                " in this process (the sync Cloudflare does so by itself)"
+            )
+        elif self._loop is not None and self._loop.is_closed():
+            what = (
+                "this AsyncCloudflare was first used in an event loop that has since"
+                " closed (each asyncio.run() makes a new one, as does each test of a"
+                " function-scoped pytest-asyncio loop). Create the client inside the loop"
+                " that uses it: in the coroutine asyncio.run() runs, or in a fixture with"
+                " the tests' loop scope"
+            )
+        else:
+            what = (
+                "this AsyncCloudflare is in use by another event loop, which is still"
+                " open. Use one client per event loop (per thread that runs one), or"
+                " the sync Cloudflare, which any thread can share"
+            )
+        return EventLoopMismatchError(
+            f"{what}. A client and its connections belong to the event loop they are first used in."
+        )
 
     async def send(
         self,
@@ -98,7 +157,7 @@ class Transport:
             APIConnectionError: no complete response arrived.
             ClientClosedError: the transport was closed.
         """
-        session = self._get_session()
+        session = await self._session_here()
         if self._owns_session and self._proxy is None and headers is self._shared_headers:
             headers = {}
         try:
@@ -189,9 +248,24 @@ class Transport:
             ) from None
 
     async def close(self) -> None:
-        """Close the session if this transport created it. Calling it again is harmless."""
+        """Close the session if this transport made it. Calling it again is harmless.
+
+        Raises:
+            EventLoopMismatchError: called from an event loop other than the
+                session's while that one is still open; close it from there.
+        """
         if self._closed:
             return
+        guard, loop = self._guard, self._loop
+        inherited = self._pid != this_process()
+        if guard is None or loop is None:  # no session made here (none yet, or the caller's)
+            self._closed = True
+            return
+        if not inherited and not loop.is_closed() and loop is not asyncio.get_running_loop():
+            raise self._mismatch()
         self._closed = True
-        if self._owns_session and self._session is not None:
-            await self._session.close()
+        if inherited:
+            keep_inherited(guard, self._session)
+        elif not loop.is_closed():
+            await guard.aclose()
+        # else its loop has shut down, and closed the session on the way
