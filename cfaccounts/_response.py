@@ -52,10 +52,15 @@ def structure_result(
 ) -> T:
     """``build(envelope)``, with any failure to structure it raised as a typed error.
 
+    A ``result`` of ``null`` is such a failure: no call of the Accounts API
+    documents ``null`` as its result (the official SDK returns ``None``).
+
     Raises:
         APIResponseValidationError: the result does not have the documented shape.
     """
     try:
+        if envelope.result is None:
+            raise TypeError("the result is null")
         return build(envelope)
     except Exception as exc:
         raise APIResponseValidationError(

@@ -8,7 +8,7 @@ from cfaccounts.models.permissions import PermissionGroupGetResponse, Permission
 from cfaccounts.models.roles import Role
 from cfaccounts.models.subscriptions import Frequency, Subscription, SubscriptionDeleteResponse
 from cfaccounts.models.tokens import Token, TokenCreateResponse, TokenDeleteResponse, TokenStatus, TokenValue, TokenVerifyResponse
-from cfaccounts.params import ConditionInput, IntNotFilter, ManagedByInput, MemberPolicyInput, NotFilter, RatePlanInput, RoleInput, SettingsInput, TenantUnitParam, TokenPolicyInput
+from cfaccounts.params import ActionResultFilter, ActionTypeFilter, ActorContextFilter, ActorTypeFilter, ConditionInput, IntNotFilter, ManagedByInput, MemberPolicyInput, NotFilter, RatePlanInput, ResourceScopeFilter, RoleInput, SettingsInput, TenantUnitParam, TokenPolicyInput
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Literal, Unpack
@@ -16,7 +16,7 @@ from cfaccounts._sync import SyncPage
 
 class SyncAuditResource:
     """Blocking ``AuditResource``."""
-    def list(self, *, account_id: str, before: str | date, since: str | date, id: NotFilter | None = None, account_name: NotFilter | None = None, action_result: NotFilter | None = None, action_type: NotFilter | None = None, actor_context: NotFilter | None = None, actor_email: NotFilter | None = None, actor_id: NotFilter | None = None, actor_ip_address: NotFilter | None = None, actor_token_id: NotFilter | None = None, actor_token_name: NotFilter | None = None, actor_type: NotFilter | None = None, audit_log_id: NotFilter | None = None, cursor: str | None = None, direction: Literal['desc', 'asc'] | None = None, limit: float | None = None, raw_cf_rayid: NotFilter | None = None, raw_method: NotFilter | None = None, raw_status_code: IntNotFilter | None = None, raw_uri: NotFilter | None = None, resource_id: NotFilter | None = None, resource_product: NotFilter | None = None, resource_scope: NotFilter | None = None, resource_type: NotFilter | None = None, zone_id: NotFilter | None = None, zone_name: NotFilter | None = None, **options: Unpack[RequestOptions]) -> SyncPage[AuditListResponse]:
+    def list(self, *, account_id: str, before: str | date, since: str | date, id: NotFilter | None = None, account_name: NotFilter | None = None, action_result: ActionResultFilter | None = None, action_type: ActionTypeFilter | None = None, actor_context: ActorContextFilter | None = None, actor_email: NotFilter | None = None, actor_id: NotFilter | None = None, actor_ip_address: NotFilter | None = None, actor_token_id: NotFilter | None = None, actor_token_name: NotFilter | None = None, actor_type: ActorTypeFilter | None = None, audit_log_id: NotFilter | None = None, cursor: str | None = None, direction: Literal['desc', 'asc'] | None = None, limit: float | None = None, product_category: Sequence[str] | None = None, raw_cf_rayid: NotFilter | None = None, raw_method: NotFilter | None = None, raw_status_code: IntNotFilter | None = None, raw_uri: NotFilter | None = None, resource_id: NotFilter | None = None, resource_product: NotFilter | None = None, resource_scope: ResourceScopeFilter | None = None, resource_type: NotFilter | None = None, zone_id: NotFilter | None = None, zone_name: NotFilter | None = None, **options: Unpack[RequestOptions]) -> SyncPage[AuditListResponse]:
         """List audit-log entries between ``since`` and ``before`` (``GET .../logs/audit``)."""
 
 
@@ -77,7 +77,7 @@ class SyncPermissionGroupsResource:
 
 class SyncValueResource:
     """Blocking ``ValueResource``."""
-    def update(self, token_id: str, *, account_id: str, body: Mapping[str, Any], **options: Unpack[RequestOptions]) -> TokenValue:
+    def update(self, token_id: str, *, account_id: str, body: Mapping[str, Any] | None = None, **options: Unpack[RequestOptions]) -> TokenValue:
         """Roll a token's secret (``PUT .../tokens/{token_id}/value``) and return the new one."""
 
 
@@ -85,7 +85,7 @@ class SyncTokensResource:
     """Blocking ``TokensResource``."""
     permission_groups: SyncPermissionGroupsResource
     value: SyncValueResource
-    def list(self, *, account_id: str, direction: Literal['asc', 'desc'] | None = None, page: float | None = None, per_page: float | None = None, **options: Unpack[RequestOptions]) -> SyncPage[Token]:
+    def list(self, *, account_id: str, direction: Literal['asc', 'desc'] | None = None, include_expired: bool | None = None, page: float | None = None, per_page: float | None = None, **options: Unpack[RequestOptions]) -> SyncPage[Token]:
         """List an account's tokens (``GET /accounts/{account_id}/tokens``)."""
 
     def get(self, token_id: str, *, account_id: str, **options: Unpack[RequestOptions]) -> Token:
@@ -117,8 +117,8 @@ class SyncAccountsResource:
     def get(self, *, account_id: str, **options: Unpack[RequestOptions]) -> Account:
         """Get one account (``GET /accounts/{account_id}``)."""
 
-    def create(self, *, name: str, type: AccountType | None = None, unit: TenantUnitParam | None = None, **options: Unpack[RequestOptions]) -> Account:
-        """Create an account, for tenant admins (``POST /accounts``). Never retried."""
+    def create(self, *, name: str, standalone: Literal[True] | None = None, type: AccountType | None = None, unit: TenantUnitParam | None = None, idempotency_key: str | None = None, **options: Unpack[RequestOptions]) -> Account:
+        """Create an account, for tenant admins (``POST /accounts``)."""
 
     def update(self, *, account_id: str, id: str, name: str, type: AccountType, managed_by: ManagedByInput | None = None, settings: SettingsInput | None = None, **options: Unpack[RequestOptions]) -> Account:
         """Change an account (``PUT /accounts/{account_id}``)."""

@@ -64,7 +64,7 @@ def test_reference_example_runs_verbatim(
     assert len(threaded_server.requests) == 1
     assert threaded_server.requests[0].method == entry["method"]
     if entry["call"] == "accounts.tokens.permission_groups.get":
-        assert out.getvalue().startswith("[PermissionGroupListResponse(")
+        assert out.getvalue().startswith("[PermissionGroupGetResponseItem(")
     else:
         assert out.getvalue() == expected_output(entry["example"], entry["response"]) + "\n"
 

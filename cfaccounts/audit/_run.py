@@ -135,7 +135,11 @@ class Audit:
         members, roles, tokens = await asyncio.gather(
             _all(accounts.members.list(account_id=account_id, per_page=_PER_PAGE)),
             _all(accounts.roles.list(account_id=account_id, per_page=_PER_PAGE)),
-            _all(accounts.tokens.list(account_id=account_id, per_page=_PER_PAGE)),
+            _all(
+                accounts.tokens.list(
+                    account_id=account_id, include_expired=True, per_page=_PER_PAGE
+                )
+            ),
         )
         invited_on = await self._invitations(account_id, members)
         return [

@@ -19,7 +19,7 @@ from .tokens import TokensResource
 
 _LIST = Endpoint("GET", "/accounts", Account)
 _GET = Endpoint("GET", "/accounts/{account_id}", Account)
-_CREATE = Endpoint("POST", "/accounts", Account)
+_CREATE = Endpoint("POST", "/accounts", Account, takes_idempotency_key=True)
 _UPDATE = Endpoint("PUT", "/accounts/{account_id}", Account)
 _DELETE = Endpoint("DELETE", "/accounts/{account_id}", AccountDeleteResponse)
 
@@ -58,12 +58,27 @@ class AccountsResource(Resource):
         self,
         *,
         name: str,
+        standalone: Literal[True] | None = None,
         type: AccountType | None = None,
         unit: TenantUnitParam | None = None,
+        idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> Account:
-        """Create an account, for tenant admins (``POST /accounts``). Never retried."""
-        params = {"name": name, "type": type, "unit": unit}
+        """Create an account, for tenant admins (``POST /accounts``).
+
+        Give ``unit`` to create it in an organization, or ``standalone=True``
+        for a standalone free account. Without an ``idempotency_key`` it is
+        not retried once the request may have reached the server; with one
+        (sent as the ``Idempotency-Key`` header, which the API answers a
+        repeat of with the first result) it is retried like a GET.
+        """
+        params = {
+            "name": name,
+            "standalone": standalone,
+            "type": type,
+            "unit": unit,
+            "idempotency_key": idempotency_key,
+        }
         return await self._core.call(_CREATE, params, options)
 
     async def update(
@@ -77,13 +92,16 @@ class AccountsResource(Resource):
         settings: SettingsInput | None = None,
         **options: Unpack[RequestOptions],
     ) -> Account:
-        """Change an account (``PUT /accounts/{account_id}``)."""
+        """Change an account (``PUT /accounts/{account_id}``).
+
+        ``managed_by`` is read-only: it is accepted, as the reference has it,
+        and not sent.
+        """
         params = {
             "account_id": account_id,
             "id": id,
             "name": name,
             "type": type,
-            "managed_by": managed_by,
             "settings": settings,
         }
         return await self._core.call(_UPDATE, params, options)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Literal, Unpack
 
@@ -10,7 +11,15 @@ from .._endpoint import Endpoint
 from .._pagination import AsyncCursorPaginationAfter, AsyncPaginator
 from .._request import RequestOptions
 from ..models.audit import AuditListResponse
-from ..params import IntNotFilter, NotFilter
+from ..params import (
+    ActionResultFilter,
+    ActionTypeFilter,
+    ActorContextFilter,
+    ActorTypeFilter,
+    IntNotFilter,
+    NotFilter,
+    ResourceScopeFilter,
+)
 from ._base import Resource
 
 _LIST = Endpoint("GET", "/accounts/{account_id}/logs/audit", AuditListResponse)
@@ -29,26 +38,27 @@ class AuditResource(Resource):
         since: str | date,
         id: NotFilter | None = None,
         account_name: NotFilter | None = None,
-        action_result: NotFilter | None = None,
-        action_type: NotFilter | None = None,
-        actor_context: NotFilter | None = None,
+        action_result: ActionResultFilter | None = None,
+        action_type: ActionTypeFilter | None = None,
+        actor_context: ActorContextFilter | None = None,
         actor_email: NotFilter | None = None,
         actor_id: NotFilter | None = None,
         actor_ip_address: NotFilter | None = None,
         actor_token_id: NotFilter | None = None,
         actor_token_name: NotFilter | None = None,
-        actor_type: NotFilter | None = None,
+        actor_type: ActorTypeFilter | None = None,
         audit_log_id: NotFilter | None = None,
         cursor: str | None = None,
         direction: Literal["desc", "asc"] | None = None,
         limit: float | None = None,
+        product_category: Sequence[str] | None = None,
         raw_cf_rayid: NotFilter | None = None,
         raw_method: NotFilter | None = None,
         raw_status_code: IntNotFilter | None = None,
         raw_uri: NotFilter | None = None,
         resource_id: NotFilter | None = None,
         resource_product: NotFilter | None = None,
-        resource_scope: NotFilter | None = None,
+        resource_scope: ResourceScopeFilter | None = None,
         resource_type: NotFilter | None = None,
         zone_id: NotFilter | None = None,
         zone_name: NotFilter | None = None,
@@ -59,7 +69,9 @@ class AuditResource(Resource):
         ``before`` and ``since`` take a date (UTC), a datetime (naive ones
         are UTC) or an RFC 3339 string. Each filter leaves out entries
         whose field has one of the given values: ``actor_email={"not":
-        ["bot@example.com"]}`` (``not_`` works too). ``async for`` follows the
+        ["bot@example.com"]}`` (``not_`` works too). ``product_category``
+        keeps the entries of these product categories (``["dns_and_zones"]``),
+        on top of any ``resource_product`` filter. ``async for`` follows the
         cursor across every page.
         """
         params = {
@@ -81,6 +93,7 @@ class AuditResource(Resource):
             "cursor": cursor,
             "direction": direction,
             "limit": limit,
+            "product_category": product_category,
             "raw_cf_rayid": raw_cf_rayid,
             "raw_method": raw_method,
             "raw_status_code": raw_status_code,

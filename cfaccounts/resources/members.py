@@ -9,7 +9,8 @@ from .._endpoint import Endpoint
 from .._pagination import AsyncPaginator, AsyncV4PagePaginationArray
 from .._request import RequestOptions
 from ..models.members import Member, MemberDeleteResponse
-from ..params import MemberPolicyInput, RoleInput
+from ..models.roles import Role
+from ..params import MemberPolicyInput, RoleInput, RoleParam
 from ._base import Resource
 
 _LIST = Endpoint("GET", "/accounts/{account_id}/members", Member)
@@ -17,6 +18,11 @@ _GET = Endpoint("GET", "/accounts/{account_id}/members/{member_id}", Member)
 _CREATE = Endpoint("POST", "/accounts/{account_id}/members", Member)
 _UPDATE = Endpoint("PUT", "/accounts/{account_id}/members/{member_id}", Member)
 _DELETE = Endpoint("DELETE", "/accounts/{account_id}/members/{member_id}", MemberDeleteResponse)
+
+
+def _role_reference(role: RoleInput) -> RoleParam:
+    # A role's name, description and permissions are the API's to say.
+    return {"id": role.id} if isinstance(role, Role) else role
 
 
 class MembersResource(Resource):
@@ -90,11 +96,15 @@ class MembersResource(Resource):
         policies: Iterable[MemberPolicyInput] | None = None,
         **options: Unpack[RequestOptions],
     ) -> Member:
-        """Change a member's roles or policies (``PUT .../members/{member_id}``)."""
+        """Change a member's roles or policies (``PUT .../members/{member_id}``).
+
+        A :class:`Role` read from the API is sent as its ``id`` alone, as the API
+        expects; a dict is sent as given.
+        """
         params = {
             "account_id": account_id,
             "member_id": member_id,
-            "roles": roles,
+            "roles": None if roles is None else [_role_reference(role) for role in roles],
             "policies": policies,
         }
         return await self._core.call(_UPDATE, params, options)

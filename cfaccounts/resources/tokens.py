@@ -79,11 +79,12 @@ class ValueResource(Resource):
         token_id: str,
         *,
         account_id: str,
-        body: Mapping[str, Any],
+        body: Mapping[str, Any] | None = None,
         **options: Unpack[RequestOptions],
     ) -> TokenValue:
         """Roll a token's secret (``PUT .../tokens/{token_id}/value``) and return the new one.
 
+        ``body`` may be left out: without it, ``{}`` is sent, as with ``body={}``.
         The old secret stops working. Never retried once the request may
         have reached the server. The returned :class:`TokenValue` is a
         ``str`` whose repr hides it.
@@ -107,14 +108,19 @@ class TokensResource(Resource):
         *,
         account_id: str,
         direction: Literal["asc", "desc"] | None = None,
+        include_expired: bool | None = None,
         page: float | None = None,
         per_page: float | None = None,
         **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[Token, AsyncV4PagePaginationArray[Token]]:
-        """List an account's tokens (``GET /accounts/{account_id}/tokens``)."""
+        """List an account's tokens (``GET /accounts/{account_id}/tokens``).
+
+        Recently expired tokens are left out unless ``include_expired=True``.
+        """
         params = {
             "account_id": account_id,
             "direction": direction,
+            "include_expired": include_expired,
             "page": page,
             "per_page": per_page,
         }

@@ -18,7 +18,14 @@ from multidict import MultiMapping
 from . import _auditlog
 from ._errors import bad_request, conflict, forbidden, not_found
 from ._records import JSON, AccountRecord, Identity, new_id, parse_timestamp, timestamp
-from ._seed import PERMISSION_GROUPS, add_owner, add_roles, new_secret, subscription_record
+from ._seed import (
+    PERMISSION_GROUPS,
+    add_owner,
+    add_roles,
+    new_secret,
+    policy_permission_group,
+    subscription_record,
+)
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 50
@@ -34,6 +41,7 @@ class Call:
     query: MultiMapping[str]
     body: Any
     identity: Identity
+    idempotency_key: str | None = None
 
 
 @attrs.frozen
@@ -44,6 +52,8 @@ class Outcome:
     result_info: JSON | None = None
     #: The id of the resource a change touched, for its audit-log entry.
     resource_id: str | None = None
+    #: The answer to an earlier request with the same ``Idempotency-Key``: nothing changed.
+    replayed: bool = False
 
 
 Operation = Callable[["Store", Call], Outcome]
@@ -152,6 +162,8 @@ class Store:
         self.accounts: dict[str, AccountRecord] = {record.id: record for record in records}
         self.owner = owner
         self._rng = random.Random(f"{seed}:changes")
+        #: Idempotency-Key → the first answer to an accounts.create that carried it.
+        self._created_accounts: dict[str, Outcome] = {}
         #: secret → (account id, token id); the inverse is kept to forget old secrets.
         self.token_by_secret: dict[str, tuple[str, str]] = {}
         self._secret_by_token: dict[str, str] = {}
@@ -215,6 +227,9 @@ class Store:
         return Outcome(self.account(call).account)
 
     def create_account(self, call: Call) -> Outcome:
+        replay = self._created_accounts.get(call.idempotency_key or "")
+        if replay is not None:
+            return attrs.evolve(replay, replayed=True)
         body = _body(call)
         account: JSON = {
             "id": self.new_id(),
@@ -230,7 +245,10 @@ class Store:
         add_roles(record, self._rng)
         add_owner(record, self._rng, self.owner)
         self.accounts[record.id] = record
-        return Outcome(account, resource_id=record.id)
+        outcome = Outcome(account, resource_id=record.id)
+        if call.idempotency_key:
+            self._created_accounts[call.idempotency_key] = outcome
+        return outcome
 
     def update_account(self, call: Call) -> Outcome:
         record = self.account(call)
@@ -301,7 +319,10 @@ class Store:
                     "access": _choice(policy, "access", ("allow", "deny")) or "allow",
                     "permission_groups": groups,
                     "resource_groups": [
-                        {"id": group.get("id") if isinstance(group, dict) else group, "scope": []}
+                        {
+                            "id": group.get("id") if isinstance(group, dict) else group,
+                            "scope": {"key": "com.cloudflare.api.account", "objects": []},
+                        }
                         for group in policy.get("resource_groups", [])
                     ],
                 }
@@ -314,7 +335,7 @@ class Store:
         known = _GROUPS_BY_ID.get(group_id)
         if known is None:
             raise bad_request(f"Unknown permission group {group_id!r}")
-        return {"id": known["id"], "meta": {}, "name": known["name"]}
+        return policy_permission_group(known)
 
     def create_member(self, call: Call) -> Outcome:
         record = self.account(call)
@@ -406,7 +427,11 @@ class Store:
     # -- tokens --------------------------------------------------------------
 
     def list_tokens(self, call: Call) -> Outcome:
-        return paginate(list(self.account(call).tokens.values()), call.query)
+        tokens = list(self.account(call).tokens.values())
+        if call.query.get("include_expired") != "true":
+            now = _now()
+            tokens = [token for token in tokens if (token["expires_on"] or now) >= now]
+        return paginate(tokens, call.query)
 
     def get_token(self, call: Call) -> Outcome:
         return Outcome(self._item(self.account(call).tokens, call, "token_id"))
@@ -451,6 +476,7 @@ class Store:
         token_id, now = self.new_id(), _now()
         token = {
             "id": token_id,
+            "creator_email_at_creation": call.identity.email,
             **fields,
             "status": "active",
             "issued_on": now,
