@@ -18,14 +18,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
+from ._api_response import AsyncAPIResponse, HTTPRequest
 from ._credentials import Credentials
 from ._endpoint import Endpoint
 from ._exceptions import APIError, RateLimitError
 from ._logging import logger
-from ._pagination import AsyncPaginator, BasePage
+from ._pagination import AsyncPaginator, BasePage, page_from
 from ._ratelimit import RateLimiter
 from ._request import Request, RequestBuilder
 from ._response import Envelope, decode_response, structure_result
@@ -37,6 +38,12 @@ PageT = TypeVar("PageT", bound=BasePage[Any])
 
 # Looked up at call time, so tests can record retry waits without sleeping.
 _sleep = asyncio.sleep
+
+
+def _structured(endpoint: Endpoint[T], request: Request, envelope: Envelope) -> T:
+    return structure_result(
+        envelope, lambda env: endpoint.structure(env.result), method=request.method, url=request.url
+    )
 
 
 class Core:
@@ -72,13 +79,7 @@ class Core:
     ) -> T:
         """Call ``endpoint`` and return its result structured into ``endpoint.returns``."""
         request = self.builder.build(endpoint, params, options, body=body)
-        envelope = await self.send(request)
-        return structure_result(
-            envelope,
-            lambda env: endpoint.structure(env.result),
-            method=request.method,
-            url=request.url,
-        )
+        return _structured(endpoint, request, await self.send(request))
 
     def paginate(
         self,
@@ -158,3 +159,62 @@ class Core:
                     envelope.ray_id,
                 )
             return envelope
+
+
+class RawResponseCore:
+    """The core of a ``with_raw_response`` view of a namespace.
+
+    Its :meth:`call` and :meth:`paginate` are :class:`Core`'s, sending the
+    same request through the same :meth:`Core.send` (retries, errors, rate
+    limit), but answer with the :class:`AsyncAPIResponse` and structure the
+    result only when it is parsed. The namespace's methods are unchanged:
+    one view serves every call.
+    """
+
+    __slots__ = ("core",)
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    async def call(
+        self,
+        endpoint: Endpoint[T],
+        params: Mapping[str, Any],
+        options: Mapping[str, Any],
+        *,
+        body: Any = None,
+    ) -> AsyncAPIResponse[T]:
+        """Call ``endpoint``; the response's ``parse()`` is what :meth:`Core.call` returns."""
+        request = self.core.builder.build(endpoint, params, options, body=body)
+        envelope = await self.core.send(request)
+        return _api_response(request, envelope, lambda: _structured(endpoint, request, envelope))
+
+    def paginate(
+        self,
+        page_type: type[PageT],
+        endpoint: Endpoint[T],
+        params: Mapping[str, Any],
+        options: Mapping[str, Any],
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[PageT]]:
+        """Fetch the first page; ``parse()`` gives it, and it pages on as any page does.
+
+        Arguments are checked now, as by :meth:`Core.paginate`.
+        """
+        return self._first_page(
+            page_type, endpoint, self.core.builder.build(endpoint, params, options)
+        )
+
+    async def _first_page(
+        self, page_type: type[PageT], endpoint: Endpoint[Any], request: Request
+    ) -> AsyncAPIResponse[PageT]:
+        core = self.core
+        envelope = await core.send(request)
+        return _api_response(
+            request, envelope, lambda: page_from(page_type, core, endpoint, request, envelope)
+        )
+
+
+def _api_response(
+    request: Request, envelope: Envelope, parse: Callable[[], T]
+) -> AsyncAPIResponse[T]:
+    return AsyncAPIResponse(HTTPRequest(request.method, request.url), envelope.response, parse)

@@ -36,6 +36,8 @@ class RawResponse(NamedTuple):
     reason: str
     headers: Mapping[str, str]
     body: bytes
+    #: Seconds from sending the request to reading the whole body.
+    elapsed: float = 0.0
 
 
 class Envelope(NamedTuple):
@@ -45,6 +47,8 @@ class Envelope(NamedTuple):
     result_info: Any
     status: int
     ray_id: str | None
+    #: The response it was read from, for ``with_raw_response``.
+    response: RawResponse
 
 
 def structure_result(
@@ -186,7 +190,9 @@ def decode_response(
                 ray_id=ray_id,
             )
         if envelope.get("success") is not False:
-            return Envelope(envelope.get("result"), envelope.get("result_info"), status, ray_id)
+            return Envelope(
+                envelope.get("result"), envelope.get("result_info"), status, ray_id, response
+            )
 
     errors = _response_infos(envelope.get("errors"), redact) if envelope else []
     if errors:

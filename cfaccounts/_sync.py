@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, Unpack, cast
 
+from ._api_response import AsyncAPIResponse
 from ._blocking import LoopRunner
 from ._client import AsyncCloudflare, ClientOptions
 from ._pagination import AsyncPaginator, BasePage
@@ -116,7 +117,10 @@ class SyncResource:
         if inspect.iscoroutinefunction(inspect.unwrap(method)):
 
             def call(*args: Any, **kwargs: Any) -> Any:
-                return runner.run(method(*args, **kwargs))
+                result = runner.run(method(*args, **kwargs))
+                if isinstance(result, AsyncAPIResponse):  # with_raw_response
+                    return result.blocking(lambda value: value)
+                return result
 
         else:
 
@@ -124,6 +128,9 @@ class SyncResource:
                 result = method(*args, **kwargs)
                 if isinstance(result, AsyncPaginator):
                     return SyncPage(runner.run(_first_page(result)), runner)
+                if inspect.iscoroutine(result):  # a listing's first page, with_raw_response
+                    response: AsyncAPIResponse[BasePage[Any]] = runner.run(result)
+                    return response.blocking(lambda page: SyncPage(page, runner))
                 return result
 
         call.__name__ = method.__name__
@@ -142,7 +149,8 @@ class Cloudflare:
     which would belong to another loop) and has the same
     namespaces and calls, which return results instead of coroutines; list
     calls return the first :class:`SyncPage`, and iterating it yields every
-    item across pages. Use it as ``with Cloudflare() as client:`` or call
+    item across pages; ``with_raw_response`` calls return an
+    :class:`APIResponse`. Use it as ``with Cloudflare() as client:`` or call
     :meth:`close`; a client dropped without closing is cleaned up when it is
     garbage collected.
     """

@@ -15,6 +15,7 @@ what is sent again. It is turned off on every session used here.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 import aiohttp
@@ -76,6 +77,7 @@ class Transport:
         session = self._get_session()
         if self._owns_session and headers is self._shared_headers:
             headers = {}
+        started = time.perf_counter()
         try:
             # Redirects are not followed: X-Auth-Key would go wherever they point.
             async with session.request(
@@ -83,7 +85,11 @@ class Transport:
             ) as response:
                 content = await response.read()
                 return RawResponse(
-                    response.status, response.reason or "", response.headers, content
+                    response.status,
+                    response.reason or "",
+                    response.headers,
+                    content,
+                    time.perf_counter() - started,
                 )
         except aiohttp.ConnectionTimeoutError as exc:
             raise APITimeoutError(

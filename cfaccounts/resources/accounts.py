@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Unpack
+from typing import TYPE_CHECKING, Literal, Unpack
 
 from .._core import Core
 from .._endpoint import Endpoint
@@ -10,7 +10,10 @@ from .._pagination import AsyncPaginator, AsyncV4PagePaginationArray
 from .._request import RequestOptions
 from ..models.accounts import Account, AccountDeleteResponse, AccountType
 from ..params import ManagedByInput, SettingsInput, TenantUnitParam
-from ._base import Resource
+from ._base import RawResponses, Resource
+
+if TYPE_CHECKING:
+    from .._raw_api import AsyncAccountsResourceWithRawResponse
 from .logs import LogsResource
 from .members import MembersResource
 from .roles import RolesResource
@@ -28,6 +31,7 @@ class AccountsResource(Resource):
     """Accounts, and their ``members``, ``roles``, ``subscriptions``, ``tokens`` and ``logs``."""
 
     __slots__ = ("logs", "members", "roles", "subscriptions", "tokens")
+    with_raw_response: RawResponses[AsyncAccountsResourceWithRawResponse] = RawResponses()
 
     def __init__(self, core: Core) -> None:
         super().__init__(core)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Literal, Unpack
+from typing import TYPE_CHECKING, Literal, Unpack
 
 from .._core import Core
 from .._endpoint import Endpoint
@@ -20,7 +20,10 @@ from ..params import (
     NotFilter,
     ResourceScopeFilter,
 )
-from ._base import Resource
+from ._base import RawResponses, Resource
+
+if TYPE_CHECKING:
+    from .._raw_api import AsyncAuditResourceWithRawResponse, AsyncLogsResourceWithRawResponse
 
 _LIST = Endpoint("GET", "/accounts/{account_id}/logs/audit", AuditListResponse)
 
@@ -29,6 +32,7 @@ class AuditResource(Resource):
     """An account's audit log."""
 
     __slots__ = ()
+    with_raw_response: RawResponses[AsyncAuditResourceWithRawResponse] = RawResponses()
 
     def list(
         self,
@@ -113,6 +117,7 @@ class LogsResource(Resource):
     """An account's logs."""
 
     __slots__ = ("audit",)
+    with_raw_response: RawResponses[AsyncLogsResourceWithRawResponse] = RawResponses()
 
     def __init__(self, core: Core) -> None:
         super().__init__(core)

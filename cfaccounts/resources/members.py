@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Literal, Unpack
+from typing import TYPE_CHECKING, Literal, Unpack
 
 from .._endpoint import Endpoint
 from .._pagination import AsyncPaginator, AsyncV4PagePaginationArray
@@ -11,7 +11,10 @@ from .._request import RequestOptions
 from ..models.members import Member, MemberDeleteResponse
 from ..models.roles import Role
 from ..params import MemberPolicyInput, RoleInput, RoleParam
-from ._base import Resource
+from ._base import RawResponses, Resource
+
+if TYPE_CHECKING:
+    from .._raw_api import AsyncMembersResourceWithRawResponse
 
 _LIST = Endpoint("GET", "/accounts/{account_id}/members", Member)
 _GET = Endpoint("GET", "/accounts/{account_id}/members/{member_id}", Member)
@@ -29,6 +32,7 @@ class MembersResource(Resource):
     """List, read, invite, change and remove the members of an account."""
 
     __slots__ = ()
+    with_raw_response: RawResponses[AsyncMembersResourceWithRawResponse] = RawResponses()
 
     def list(
         self,

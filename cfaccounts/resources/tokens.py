@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Literal, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Unpack
 
 from .._core import Core
 from .._endpoint import Endpoint
@@ -21,7 +21,14 @@ from ..models.tokens import (
     TokenVerifyResponse,
 )
 from ..params import ConditionInput, TokenPolicyInput
-from ._base import Resource
+from ._base import RawResponses, Resource
+
+if TYPE_CHECKING:
+    from .._raw_api import (
+        AsyncPermissionGroupsResourceWithRawResponse,
+        AsyncTokensResourceWithRawResponse,
+        AsyncValueResourceWithRawResponse,
+    )
 
 _PATH = "/accounts/{account_id}/tokens"
 _ONE = _PATH + "/{token_id}"
@@ -42,6 +49,7 @@ class PermissionGroupsResource(Resource):
     """The permission groups that account-owned tokens can be given."""
 
     __slots__ = ()
+    with_raw_response: RawResponses[AsyncPermissionGroupsResourceWithRawResponse] = RawResponses()
 
     def list(
         self,
@@ -73,6 +81,7 @@ class ValueResource(Resource):
     """A token's secret."""
 
     __slots__ = ()
+    with_raw_response: RawResponses[AsyncValueResourceWithRawResponse] = RawResponses()
 
     async def update(
         self,
@@ -97,6 +106,7 @@ class TokensResource(Resource):
     """List, read, create, change, delete and verify account-owned API tokens."""
 
     __slots__ = ("permission_groups", "value")
+    with_raw_response: RawResponses[AsyncTokensResourceWithRawResponse] = RawResponses()
 
     def __init__(self, core: Core) -> None:
         super().__init__(core)
