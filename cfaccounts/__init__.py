@@ -6,6 +6,7 @@
 ...         print(member.email)
 """
 
+from ._api_response import APIResponse, AsyncAPIResponse
 from ._client import AsyncCloudflare
 from ._exceptions import (
     APIConnectionError,
@@ -41,9 +42,11 @@ __all__ = [
     "CLOUDFLARE_RATE_LIMIT",
     "APIConnectionError",
     "APIError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncAPIResponse",
     "AsyncCloudflare",
     "AsyncCursorPaginationAfter",
     "AsyncPaginator",

@@ -21,7 +21,7 @@ from cfaccounts._blocking import LoopRunner
 from cfaccounts.models import Account
 
 from .conftest import ACCOUNT_ID, EXAMPLES, TOKEN, reference
-from .generate_sync_stubs import STUB, render
+from .generate_sync_stubs import RAW_STUB, STUB, render, render_raw
 from .server import Recorded, RecordingServer, Reply, envelope
 from .test_reference_examples import expected_output, prepare_examples
 
@@ -243,8 +243,9 @@ def test_a_blocking_call_from_inside_its_own_loop_is_refused() -> None:
     runner.close()
 
 
-def test_sync_type_stub_is_up_to_date() -> None:
+def test_type_stubs_are_up_to_date() -> None:
     assert STUB.read_text() == render(), "run: python tests/generate_sync_stubs.py"
+    assert RAW_STUB.read_text() == render_raw(), "run: python tests/generate_sync_stubs.py"
 
 
 def test_repr_shows_credential_kind_not_secret() -> None:
