@@ -161,9 +161,9 @@ def _one_or_many_model(type_: object) -> type[Model] | None:
     """``M`` when ``type_`` is ``M | list[M]`` for a model ``M``, else ``None``."""
     if get_origin(type_) not in (Union, UnionType):
         return None
-    args = type_.__args__  # type: ignore[attr-defined]
-    models = [arg for arg in args if _is_model(arg)]
-    if len(args) != 2 or len(models) != 1 or list[models[0]] not in args:  # type: ignore[index]
+    args: tuple[Any, ...] = type_.__args__  # type: ignore[attr-defined]
+    models: list[type[Model]] = [arg for arg in args if _is_model(arg)]
+    if len(args) != 2 or len(models) != 1 or list.__class_getitem__(models[0]) not in args:
         return None
     return models[0]
 

@@ -8,6 +8,7 @@ the wire, the idempotent retry of ``accounts.create``, and ``result: null``.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -399,7 +400,7 @@ async def test_sandbox_serves_scope_objects_and_permission_group_categories() ->
 
 # -- 6. result: null -------------------------------------------------------------------
 
-SINGLE_OBJECT_CALLS = {
+SINGLE_OBJECT_CALLS: dict[str, tuple[str, str, Callable[[Any], Awaitable[object]]]] = {
     "accounts.get": ("GET", "/accounts/{account_id}", lambda a: a.get(account_id=ACCOUNT_ID)),
     "accounts.create": ("POST", "/accounts", lambda a: a.create(name="n")),
     "accounts.update": (

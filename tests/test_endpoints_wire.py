@@ -82,6 +82,7 @@ async def test_members_list(server: RecordingServer, local: AsyncCloudflare) -> 
     assert zones is not None and zones.write is True
     assert member.policies is not None
     group = member.policies[0].resource_groups[0]  # type: ignore[index]
+    assert isinstance(group.scope, list)  # the reference's shape, kept
     assert group.scope[0].objects[0].key.endswith("23f8d65290b24279ba6f44721b3eaad5")
 
 

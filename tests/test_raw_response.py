@@ -10,8 +10,9 @@ elapsed time, and ``parse()`` giving what the plain call gives.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, assert_type
 
 import pytest
 
@@ -19,16 +20,18 @@ from cfaccounts import (
     APIResponse,
     AsyncAPIResponse,
     AsyncCloudflare,
+    AsyncV4PagePaginationArray,
     BasePage,
     Cloudflare,
     NotFoundError,
     SyncPage,
 )
+from cfaccounts.models import Account, TokenValue
 
 from .conftest import EXAMPLES, TOKEN
 from .server import BASE_PATH, RecordingServer
 from .test_reference_examples import serve_reference
-from .test_sync import threaded_server  # noqa: F401 - the fixture
+from .test_sync import ServerThread
 
 CALL = re.compile(r"client\.accounts\.([\w.]+)\((.*?)\)\n", re.DOTALL)
 
@@ -41,11 +44,21 @@ def call_of(entry: dict[str, Any]) -> tuple[list[str], str]:
 
 
 def arguments(text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    return eval(f"(lambda *a, **k: (a, k))({text})", {"date": __import__("datetime").date})  # noqa: S307 - the reference's own arguments
+    """The positional and keyword arguments written in ``text``."""
+    collect = "(lambda *a, **k: (a, k))"
+    parsed: tuple[tuple[Any, ...], dict[str, Any]] = eval(f"{collect}({text})", {})  # noqa: S307 - the reference's own examples
+    return parsed
+
+
+@pytest.fixture
+def threaded_server() -> Iterator[RecordingServer]:
+    running = ServerThread()
+    yield running.server
+    running.stop()
 
 
 def raw_view(accounts: Any, path: list[str], *, from_root: bool) -> Any:
-    """``accounts[.ns...].with_raw_response.<call>`` or ``accounts.with_raw_response[.ns...].<call>``."""
+    """``accounts.<ns>.with_raw_response.<call>``, or ``accounts.with_raw_response.<ns>.<call>``."""
     *namespaces, call = path
     target = accounts.with_raw_response if from_root else accounts
     for name in namespaces:
@@ -140,6 +153,7 @@ async def test_a_raw_listing_pages_on_like_a_plain_one(
         },
     )
     response = await local.accounts.with_raw_response.list(per_page=1)
+    assert_type(response, AsyncAPIResponse[AsyncV4PagePaginationArray[Account]])
     first = await response.parse()
     assert [account.id async for account in first] == ["a", "b"]
     assert await response.parse() is first  # parsed once
@@ -153,5 +167,16 @@ async def test_errors_raise_as_from_the_plain_call(
     with pytest.raises(ValueError, match="account_id"):
         await local.accounts.with_raw_response.get(account_id="")
     with pytest.raises(TypeError):
-        local.accounts.members.with_raw_response.list(account_id=1)  # type: ignore[arg-type]
+        local.accounts.members.with_raw_response.list(account_id=1)  # type: ignore[arg-type,unused-coroutine]
     assert [r.path for r in server.requests] == [f"{BASE_PATH}/accounts/missing"]
+
+
+def test_sync_raw_responses_are_typed(threaded_server: RecordingServer) -> None:
+    serve_reference(threaded_server)
+    with Cloudflare(api_token=TOKEN, base_url=threaded_server.base_url) as client:
+        listed = client.accounts.with_raw_response.list()
+        assert_type(listed, APIResponse[SyncPage[Account]])
+        rolled = client.accounts.tokens.value.with_raw_response.update("t", account_id="a")
+        assert_type(rolled, APIResponse[TokenValue])
+        assert isinstance(rolled.parse(), TokenValue)
+        assert rolled.parse() not in repr(rolled)

@@ -133,8 +133,15 @@ def pairs(annotation: Any) -> st.SearchStrategy[Pair]:
     raise AssertionError(f"no strategy for {annotation!r}")
 
 
-@functools.cache
 def model_pairs(model: type[Model]) -> st.SearchStrategy[Pair]:
+    """JSON for ``model`` and what writing it back gives (built once per model)."""
+    return _MODEL_PAIRS.setdefault(model, _model_pairs(model))
+
+
+_MODEL_PAIRS: dict[type[Model], st.SearchStrategy[Pair]] = {}
+
+
+def _model_pairs(model: type[Model]) -> st.SearchStrategy[Pair]:
     hints = typing.get_type_hints(model)
     required: dict[str, st.SearchStrategy[Pair]] = {}
     optional: dict[str, st.SearchStrategy[Pair]] = {}
@@ -142,7 +149,7 @@ def model_pairs(model: type[Model]) -> st.SearchStrategy[Pair]:
         if field.name == "extra":
             continue
         hint = hints[field.name]
-        values = st.deferred(lambda hint=hint: pairs(hint))
+        values: st.SearchStrategy[Pair] = st.deferred(functools.partial(pairs, hint))
         if type(None) in typing.get_args(hint):  # null is read as unset; unset is left out
             values |= st.just((None, None))
         if field.default is attrs.NOTHING:
