@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, assert_type
 
 import pytest
@@ -46,7 +46,7 @@ def call_of(entry: dict[str, Any]) -> tuple[list[str], str]:
 def arguments(text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """The positional and keyword arguments written in ``text``."""
     collect = "(lambda *a, **k: (a, k))"
-    parsed: tuple[tuple[Any, ...], dict[str, Any]] = eval(f"{collect}({text})", {})  # noqa: S307 - the reference's own examples
+    parsed: tuple[tuple[Any, ...], dict[str, Any]] = eval(f"{collect}({text})", {"date": date})  # noqa: S307 - the reference's own examples
     return parsed
 
 
