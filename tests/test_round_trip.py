@@ -12,7 +12,6 @@ timestamps are UTC (``...Z``) unless UTC cannot hold them.
 
 from __future__ import annotations
 
-import functools
 import json
 import types
 import typing
@@ -149,7 +148,7 @@ def _model_pairs(model: type[Model]) -> st.SearchStrategy[Pair]:
         if field.name == "extra":
             continue
         hint = hints[field.name]
-        values: st.SearchStrategy[Pair] = st.deferred(functools.partial(pairs, hint))
+        values = pairs(hint)
         if type(None) in typing.get_args(hint):  # null is read as unset; unset is left out
             values |= st.just((None, None))
         if field.default is attrs.NOTHING:
