@@ -11,6 +11,10 @@ this file is the one short walk from arguments to a typed result:
 4. :class:`~cfaccounts._retry.RetryPolicy` decides whether and when to try
    again; a 429 pauses every request of the limiter, not just this one;
 5. the endpoint structures ``result`` into its model.
+
+``namespace.with_raw_response`` calls go through :class:`RawResponseCore`
+instead: the same steps 1 to 4, then the HTTP response, with step 5 left
+to its ``parse()``.
 """
 
 from __future__ import annotations
