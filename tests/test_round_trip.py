@@ -167,7 +167,7 @@ def _model_pairs(model: type[Model]) -> st.SearchStrategy[Pair]:
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_every_model_round_trips(model: type[Model], data: st.DataObject) -> None:
     wire, expected = data.draw(model_pairs(model))
