@@ -23,7 +23,7 @@ import keyword
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from types import NoneType, UnionType
-from typing import Any, Literal, TypeVar, Union, get_origin
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -161,11 +161,10 @@ def _one_or_many_model(type_: object) -> type[Model] | None:
     """``M`` when ``type_`` is ``M | list[M]`` for a model ``M``, else ``None``."""
     if get_origin(type_) not in (Union, UnionType):
         return None
-    args: tuple[Any, ...] = type_.__args__  # type: ignore[attr-defined]
+    args = get_args(type_)
     models: list[type[Model]] = [arg for arg in args if _is_model(arg)]
-    if len(args) != 2 or len(models) != 1 or list.__class_getitem__(models[0]) not in args:
-        return None
-    return models[0]
+    many = [arg for arg in args if get_origin(arg) is list and get_args(arg) == tuple(models)]
+    return models[0] if len(args) == 2 and len(models) == 1 and many else None
 
 
 def _one_or_many_hook(type_: Any) -> Callable[[Any, Any], Any]:

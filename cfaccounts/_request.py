@@ -144,7 +144,9 @@ class RequestBuilder:
             headers = {
                 **headers,
                 **({"Content-Type": "application/json"} if payload is not None else {}),
-                **({IDEMPOTENCY_KEY_HEADER: idempotency_key} if idempotency_key else {}),
+                **(
+                    {IDEMPOTENCY_KEY_HEADER: idempotency_key} if idempotency_key is not None else {}
+                ),
                 **(extra_headers or {}),
             }
         timeout = options.get("timeout")
