@@ -6,6 +6,7 @@
 ...         print(member.email)
 """
 
+from ._api_response import APIResponse, AsyncAPIResponse
 from ._client import AsyncCloudflare
 from ._exceptions import (
     APIConnectionError,
@@ -47,9 +48,11 @@ __all__ = [
     "LEARN",
     "APIConnectionError",
     "APIError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncAPIResponse",
     "AsyncCloudflare",
     "AsyncCursorPaginationAfter",
     "AsyncPaginator",

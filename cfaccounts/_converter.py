@@ -6,7 +6,10 @@ API is loose and strict where a silent coercion would lie:
 
 - timestamps such as ``2014-03-01T12:21:02.0000Z`` parse; naive ones are UTC;
 - ``Literal`` fields keep values this SDK does not know yet, as plain strings;
-- fields the SDK does not know are kept in ``Model.extra``;
+- fields the SDK does not know are kept in ``Model.extra``, and written
+  back (``to_dict()``, a model sent as an argument) at every depth;
+- a field typed ``Model | list[Model]`` (a resource group's ``scope``) takes
+  either shape, and writes back the one it was given;
 - ``bool`` fields accept only JSON booleans (``bool("false")`` is ``True``).
 
 Python names that differ from the wire (``in_`` ↔ ``in``, ``not_`` ↔ ``not``,
@@ -20,7 +23,7 @@ import keyword
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from types import NoneType, UnionType
-from typing import Any, Literal, TypeVar, Union, get_origin
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -50,10 +53,21 @@ def wire_name(name: str) -> str:
 
 
 def format_datetime(value: date) -> str:
-    """RFC 3339 for a datetime (naive ones are taken as UTC), ISO 8601 for a date."""
+    """RFC 3339 for a datetime (naive ones are taken as UTC), ISO 8601 for a date.
+
+    A datetime is written in UTC (``...Z``), unless UTC cannot hold it
+    (``0001-01-01T00:00:00+05:00`` is in year 0 there): then it keeps its
+    own offset, the same instant, rather than raising.
+    """
     if isinstance(value, datetime):
-        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return utc.isoformat().replace("+00:00", "Z")
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        else:
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError:
+                return value.isoformat()
+        return value.isoformat().replace("+00:00", "Z")
     return value.isoformat()
 
 
@@ -143,6 +157,30 @@ def _optional_structure_hook(optional: Any) -> Callable[[Any, Any], Any]:
     return lambda value, _: None if value is None else hook(value, inner)
 
 
+def _one_or_many_model(type_: object) -> type[Model] | None:
+    """``M`` when ``type_`` is ``M | list[M]`` for a model ``M``, else ``None``."""
+    if get_origin(type_) not in (Union, UnionType):
+        return None
+    args = get_args(type_)
+    models: list[type[Model]] = [arg for arg in args if _is_model(arg)]
+    many = [arg for arg in args if get_origin(arg) is list and get_args(arg) == tuple(models)]
+    return models[0] if len(args) == 2 and len(models) == 1 and many else None
+
+
+def _one_or_many_hook(type_: Any) -> Callable[[Any, Any], Any]:
+    # The API changed a shape from a list of objects to one object (a
+    # resource group's scope): either is structured as it came.
+    model = _one_or_many_model(type_)
+    structure_one = converter.get_structure_hook(model)
+
+    def structure(value: Any, _: Any) -> Any:
+        if type(value) is list:
+            return [structure_one(item, model) for item in value]
+        return structure_one(value, model)
+
+    return structure
+
+
 def _is_any(type_: object) -> bool:
     return type_ is Any
 
@@ -183,13 +221,21 @@ def _model_structure_hook(
 
 def _model_unstructure_hook(cls: type[Model]) -> Callable[[Any], dict[str, Any]]:
     overrides = {name: override(rename=wire) for name, wire in _renames(cls).items()}
-    return make_dict_unstructure_fn(
+    unstructure_fields = make_dict_unstructure_fn(
         cls,
         converter,
         _cattrs_omit_if_default=True,
         extra=override(omit=True),
         **overrides,  # type: ignore[arg-type]
     )
+
+    def unstructure(model: Model) -> dict[str, Any]:
+        # Here, not in to_dict(): nested models and models sent back as
+        # arguments keep the fields the SDK does not know, too.
+        data = unstructure_fields(model)
+        return {**model.extra, **data} if model.extra else data
+
+    return unstructure
 
 
 def _build_converter() -> cattrs.Converter:
@@ -203,6 +249,9 @@ def _build_converter() -> cattrs.Converter:
     conv.register_structure_hook_factory(_is_optional, _optional_structure_hook)
     conv.register_structure_hook_factory(_is_model, _model_structure_hook)
     conv.register_structure_hook_factory(_is_permission_grant, _permission_grant_hook)
+    conv.register_structure_hook_factory(
+        lambda type_: _one_or_many_model(type_) is not None, _one_or_many_hook
+    )
     conv.register_unstructure_hook(datetime, format_datetime)
     conv.register_unstructure_hook(date, format_datetime)
     conv.register_unstructure_hook_factory(_is_model, _model_unstructure_hook)

@@ -13,6 +13,10 @@ this file is the one short walk from arguments to a typed result:
 5. the endpoint structures ``result`` into its model.
 
 A call's ``deadline`` bounds steps 2 to 4 together, waits included.
+
+``namespace.with_raw_response`` calls go through :class:`RawResponseCore`
+instead: the same steps 1 to 4, then the HTTP response, with step 5 left
+to its ``parse()``.
 """
 
 from __future__ import annotations
@@ -21,17 +25,18 @@ import asyncio
 import copy
 import logging
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
 import attrs
 
+from ._api_response import AsyncAPIResponse, HTTPRequest
 from ._credentials import Credentials
 from ._endpoint import Endpoint
 from ._exceptions import APIConnectionError, APIError, DeadlineExceededError, RateLimitError
 from ._limiter import BaseRateLimiter
 from ._logging import logger
-from ._pagination import AsyncPaginator, BasePage
+from ._pagination import AsyncPaginator, BasePage, page_from
 from ._request import Request, RequestBuilder
 from ._response import Envelope, decode_response, structure_result
 from ._retry import RetryPolicy
@@ -81,6 +86,16 @@ _RESPONSE = "the response"
 _RETRY = "a retry"
 
 
+def _structured(endpoint: Endpoint[T], request: Request, envelope: Envelope) -> T:
+    return structure_result(
+        envelope,
+        lambda env: endpoint.structure(env.result),
+        method=request.method,
+        url=request.url,
+        carries_secret=request.carries_secret,
+    )
+
+
 class Core:
     """Sends requests for one client. Resources describe endpoints and call this."""
 
@@ -114,14 +129,7 @@ class Core:
     ) -> T:
         """Call ``endpoint`` and return its result structured into ``endpoint.returns``."""
         request = self.builder.build(endpoint, params, options, body=body)
-        envelope = await self.send(request)
-        return structure_result(
-            envelope,
-            lambda env: endpoint.structure(env.result),
-            method=request.method,
-            url=request.url,
-            carries_secret=request.carries_secret,
-        )
+        return _structured(endpoint, request, await self.send(request))
 
     def paginate(
         self,
@@ -245,3 +253,62 @@ class Core:
                     envelope.ray_id,
                 )
             return envelope
+
+
+class RawResponseCore:
+    """The core of a ``with_raw_response`` view of a namespace.
+
+    Its :meth:`call` and :meth:`paginate` are :class:`Core`'s, sending the
+    same request through the same :meth:`Core.send` (retries, errors, rate
+    limit), but answer with the :class:`AsyncAPIResponse` and structure the
+    result only when it is parsed. The namespace's methods are unchanged:
+    one view serves every call.
+    """
+
+    __slots__ = ("core",)
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    async def call(
+        self,
+        endpoint: Endpoint[T],
+        params: Mapping[str, Any],
+        options: Mapping[str, Any],
+        *,
+        body: Any = None,
+    ) -> AsyncAPIResponse[T]:
+        """Call ``endpoint``; the response's ``parse()`` is what :meth:`Core.call` returns."""
+        request = self.core.builder.build(endpoint, params, options, body=body)
+        envelope = await self.core.send(request)
+        return _api_response(request, envelope, lambda: _structured(endpoint, request, envelope))
+
+    def paginate(
+        self,
+        page_type: type[PageT],
+        endpoint: Endpoint[T],
+        params: Mapping[str, Any],
+        options: Mapping[str, Any],
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[PageT]]:
+        """Fetch the first page; ``parse()`` gives it, and it pages on as any page does.
+
+        Arguments are checked now, as by :meth:`Core.paginate`.
+        """
+        return self._first_page(
+            page_type, endpoint, self.core.builder.build(endpoint, params, options)
+        )
+
+    async def _first_page(
+        self, page_type: type[PageT], endpoint: Endpoint[Any], request: Request
+    ) -> AsyncAPIResponse[PageT]:
+        core = self.core
+        envelope = await core.send(request)
+        return _api_response(
+            request, envelope, lambda: page_from(page_type, core, endpoint, request, envelope)
+        )
+
+
+def _api_response(
+    request: Request, envelope: Envelope, parse: Callable[[], T]
+) -> AsyncAPIResponse[T]:
+    return AsyncAPIResponse(HTTPRequest(request.method, request.url), envelope.response, parse)

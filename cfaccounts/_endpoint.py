@@ -64,6 +64,10 @@ class Endpoint(Generic[T]):
             token roll is a PUT that is not.
         carries_secret: a successful answer holds a token secret, so a
             malformed one is never quoted in an error.
+        takes_idempotency_key: the API honours an ``Idempotency-Key`` header
+            here (it answers a repeat with the first result): the call's
+            ``idempotency_key`` argument is sent as that header, and a
+            request that carries one may be repeated like an idempotent one.
     """
 
     __slots__ = (
@@ -75,6 +79,7 @@ class Endpoint(Generic[T]):
         "path_params",
         "returns",
         "sends_body",
+        "takes_idempotency_key",
     )
 
     def __init__(
@@ -85,8 +90,10 @@ class Endpoint(Generic[T]):
         *,
         idempotent: bool | None = None,
         carries_secret: bool = False,
+        takes_idempotency_key: bool = False,
     ) -> None:
         self.method = method
+        self.takes_idempotency_key = takes_idempotency_key
         self.carries_secret = carries_secret
         self.path = path
         self.returns = returns

@@ -218,7 +218,22 @@ async def fetch_page(
         APIResponseValidationError: the result is not a list of the endpoint's
             items, or the page does not follow the page before it.
     """
-    envelope = await core.send(request)
+    return page_from(page_type, core, endpoint, request, await core.send(request), **state)
+
+
+def page_from(
+    page_type: type[PageT],
+    core: Core,
+    endpoint: Endpoint[Any],
+    request: Request,
+    envelope: Envelope,
+    **state: Any,
+) -> PageT:
+    """The page of type ``page_type`` that ``envelope`` (the answer to ``request``) holds.
+
+    Raises:
+        APIResponseValidationError: the result is not a list of the endpoint's items.
+    """
     items, result_info = structure_result(
         envelope,
         lambda env: _page_contents(endpoint, env),

@@ -43,6 +43,9 @@ class RequestOptions(TypedDict, total=False):
 
 
 _OPTION_NAMES = frozenset(RequestOptions.__annotations__)
+IDEMPOTENCY_KEY_ARGUMENT = "idempotency_key"
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+_HEADER_TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
 def as_client_timeout(timeout: float | aiohttp.ClientTimeout) -> aiohttp.ClientTimeout:
@@ -171,7 +174,9 @@ class RequestBuilder:
 
         The arguments named in the path fill it; the others go in the JSON
         body (POST, PUT, PATCH) or the query string. ``body``, when given,
-        is the whole JSON body instead.
+        is the whole JSON body instead. An ``idempotency_key``, where the
+        endpoint takes one, is the ``Idempotency-Key`` header instead, and
+        makes the request safe to repeat.
 
         Raises:
             TypeError: an unknown option, or a value of the wrong type.
@@ -186,6 +191,13 @@ class RequestBuilder:
         fields = {
             k: v for k, v in params.items() if v is not None and k not in endpoint.path_params
         }
+        idempotency_key = (
+            fields.pop(IDEMPOTENCY_KEY_ARGUMENT, None) if endpoint.takes_idempotency_key else None
+        )
+        if idempotency_key is not None and not _HEADER_TOKEN.fullmatch(idempotency_key):
+            raise ValueError(
+                f"{IDEMPOTENCY_KEY_ARGUMENT} must be visible ASCII characters, at least one"
+            )
         query_fields = dict(self.default_query)
         payload: bytes | None = None
         if endpoint.sends_body:
@@ -202,10 +214,13 @@ class RequestBuilder:
 
         headers: Mapping[str, str] = self.headers
         extra_headers = options.get("extra_headers")
-        if payload is not None or extra_headers:
+        if payload is not None or extra_headers or idempotency_key is not None:
             headers = {
                 **headers,
                 **({"Content-Type": "application/json"} if payload is not None else {}),
+                **(
+                    {IDEMPOTENCY_KEY_HEADER: idempotency_key} if idempotency_key is not None else {}
+                ),
                 **conceal_headers(checked_headers(extra_headers, name="extra_headers")),
             }
         timeout = options.get("timeout")
@@ -217,7 +232,7 @@ class RequestBuilder:
             headers=headers,
             body=payload,
             timeout=self.timeout if timeout is None else as_client_timeout(timeout),
-            idempotent=endpoint.idempotent,
+            idempotent=endpoint.idempotent or idempotency_key is not None,
             carries_secret=endpoint.carries_secret,
             max_retries=None if max_retries is None else checked_max_retries(max_retries),
             deadline=checked_deadline(options["deadline"])

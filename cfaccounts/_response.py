@@ -40,6 +40,8 @@ class RawResponse(NamedTuple):
     reason: str
     headers: Mapping[str, str]
     body: bytes
+    #: Seconds from sending the request to reading the whole body.
+    elapsed: float = 0.0
 
     def __repr__(self) -> str:
         return f"<RawResponse {self.status} {self.reason} ({len(self.body)} bytes)>"
@@ -52,6 +54,8 @@ class Envelope(NamedTuple):
     result_info: Any
     status: int
     ray_id: str | None
+    #: The response it was read from, for ``with_raw_response``.
+    response: RawResponse
 
     def __repr__(self) -> str:
         # Not the result: it may hold a token secret.
@@ -71,10 +75,15 @@ def structure_result(
     ``carries_secret``: the result holds a token secret, so the failure's
     text, and its traceback, whose frames hold the raw result, are withheld.
 
+    A ``result`` of ``null`` is such a failure: no call of the Accounts API
+    documents ``null`` as its result (the official SDK returns ``None``).
+
     Raises:
         APIResponseValidationError: the result does not have the documented shape.
     """
     try:
+        if envelope.result is None:
+            raise TypeError("the result is null")
         return build(envelope)
     except Exception as exc:
         detail = (
@@ -207,7 +216,9 @@ def decode_response(
                 ray_id=ray_id,
             )
         if envelope.get("success") is not False:
-            return Envelope(envelope.get("result"), envelope.get("result_info"), status, ray_id)
+            return Envelope(
+                envelope.get("result"), envelope.get("result_info"), status, ray_id, response
+            )
 
     errors = _response_infos(envelope.get("errors"), redact) if envelope else []
     if errors:

@@ -9,7 +9,9 @@
   only when they provably were not carried out: the connection was never
   established, or the API refused them with a 429 (rate limited: refused
   before anything is done). Anything else could create a second member or
-  token, or roll a secret twice.
+  token, or roll a secret twice. A request carrying an ``Idempotency-Key``
+  the API honours (``accounts.create(idempotency_key=...)``) is idempotent:
+  its :class:`~cfaccounts._request.Request` says so.
 - Waits grow exponentially with full jitter (0.5 s base, 8 s cap). A
   ``Retry-After`` / ``retry-after-ms`` of up to 60 s is honoured; a longer one
   is not waited out but raised, so the caller decides.

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, Unpack, cast
 
+from ._api_response import AsyncAPIResponse
 from ._blocking import LoopRunner
 from ._client import AsyncCloudflare, ClientCopyOptions, ClientOptions, concealed
 from ._fork import keep_inherited, retire_inherited_loop
@@ -222,7 +223,10 @@ class SyncResource:
 
             def call(*args: Any, **kwargs: Any) -> Any:
                 conceal_call_headers(kwargs)  # this frame's locals show no header value
-                return runtime.runner.run(current()(*args, **kwargs))
+                result = runtime.runner.run(current()(*args, **kwargs))
+                if isinstance(result, AsyncAPIResponse):  # with_raw_response
+                    return result.blocking(lambda value: value)
+                return result
 
         else:
 
@@ -231,6 +235,9 @@ class SyncResource:
                 result = current()(*args, **kwargs)
                 if isinstance(result, AsyncPaginator):
                     return SyncPage(runtime.runner.run(_first_page(result)), runtime)
+                if inspect.iscoroutine(result):  # a listing's first page, with_raw_response
+                    response: AsyncAPIResponse[BasePage[Any]] = runtime.runner.run(result)
+                    return response.blocking(lambda page: SyncPage(page, runtime))
                 return result
 
         call.__name__ = method.__name__
@@ -249,7 +256,8 @@ class Cloudflare:
     which would belong to another loop) and has the same
     namespaces and calls, which return results instead of coroutines; list
     calls return the first :class:`SyncPage`, and iterating it yields every
-    item across pages. Use it as ``with Cloudflare() as client:`` or call
+    item across pages; ``with_raw_response`` calls return an
+    :class:`APIResponse`. Use it as ``with Cloudflare() as client:`` or call
     :meth:`close`; a client dropped without closing is closed when it, its
     namespaces and its pages are all garbage collected. Safe to share
     between threads, and usable in a forked child (which gets its own loop

@@ -29,6 +29,7 @@ first leaks no connection.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncGenerator, Mapping
 
 import aiohttp
@@ -160,6 +161,7 @@ class Transport:
         session = await self._session_here()
         if self._owns_session and self._proxy is None and headers is self._shared_headers:
             headers = {}
+        started = time.perf_counter()
         try:
             # Redirects are not followed: X-Auth-Key would go wherever they point.
             async with session.request(
@@ -178,6 +180,7 @@ class Transport:
                     response.reason or "",
                     response.headers,
                     await self._read(response, method, url),
+                    time.perf_counter() - started,
                 )
         except aiohttp.ConnectionTimeoutError as exc:
             raise APITimeoutError(

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal, Required, TypedDict
 
 from .models.accounts import ManagedBy, Settings
+from .models.audit import ActorContext, ActorType
 from .models.members import Policy
 from .models.roles import Role
 from .models.subscriptions import RatePlan
@@ -115,6 +116,39 @@ NotFilter = TypedDict("NotFilter", {"not": Sequence[str], "not_": Sequence[str]}
 IntNotFilter = TypedDict("IntNotFilter", {"not": Sequence[int], "not_": Sequence[int]}, total=False)
 """An audit-log filter on numbers (``raw_status_code``)."""
 
+ActionResult = Literal["success", "failure"]
+ActionType = Literal["create", "delete", "view", "update"]
+ResourceScope = Literal["accounts", "user", "zones", "memberships"]
+
+# One shape per set of values the API knows (the keyword ``not`` rules out
+# a generic class); unknown values are sent too, as the API adds them.
+ActionResultFilter = TypedDict(
+    "ActionResultFilter",
+    {"not": Sequence[ActionResult], "not_": Sequence[ActionResult]},
+    total=False,
+)
+"""An audit-log filter on ``action.result``."""
+ActionTypeFilter = TypedDict(
+    "ActionTypeFilter", {"not": Sequence[ActionType], "not_": Sequence[ActionType]}, total=False
+)
+"""An audit-log filter on ``action.type``."""
+ActorContextFilter = TypedDict(
+    "ActorContextFilter",
+    {"not": Sequence[ActorContext], "not_": Sequence[ActorContext]},
+    total=False,
+)
+"""An audit-log filter on ``actor.context``."""
+ActorTypeFilter = TypedDict(
+    "ActorTypeFilter", {"not": Sequence[ActorType], "not_": Sequence[ActorType]}, total=False
+)
+"""An audit-log filter on ``actor.type``."""
+ResourceScopeFilter = TypedDict(
+    "ResourceScopeFilter",
+    {"not": Sequence[ResourceScope], "not_": Sequence[ResourceScope]},
+    total=False,
+)
+"""An audit-log filter on ``resource.scope``."""
+
 ManagedByInput = ManagedByParam | ManagedBy
 """A ``managed_by`` argument: a dict, or the model read from the API."""
 SettingsInput = SettingsParam | Settings
@@ -131,6 +165,10 @@ ConditionInput = ConditionParam | Condition
 """A token's ``condition``: a dict, or the model read from the API."""
 
 __all__ = [
+    "ActionResultFilter",
+    "ActionTypeFilter",
+    "ActorContextFilter",
+    "ActorTypeFilter",
     "ConditionInput",
     "ConditionParam",
     "IDParam",
@@ -145,6 +183,7 @@ __all__ = [
     "RatePlanInput",
     "RatePlanParam",
     "RequestIPParam",
+    "ResourceScopeFilter",
     "RoleInput",
     "RoleParam",
     "SettingsInput",

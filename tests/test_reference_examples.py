@@ -72,7 +72,7 @@ async def test_reference_example_runs_on_async_client(
     ]
     if entry["call"] == "accounts.tokens.permission_groups.get":
         ids = [group["id"] for group in entry["response"]["result"]]
-        assert out.getvalue().startswith("[PermissionGroupListResponse(")
+        assert out.getvalue().startswith("[PermissionGroupGetResponseItem(")
         assert all(f"id='{group_id}'" in out.getvalue() for group_id in ids)
     else:
         assert out.getvalue() == expected_output(entry["example"], entry["response"]) + "\n"

@@ -185,7 +185,7 @@ def test_reprs_of_the_sdk_objects_a_frame_holds_show_no_secret() -> None:
         repr(core.transport),
         repr(request),
         repr(RawResponse(200, "OK", {}, ROLLED.encode())),
-        repr(Envelope(ROLLED, None, 200, "ray")),
+        repr(Envelope(ROLLED, None, 200, "ray", RawResponse(200, "OK", {}, ROLLED.encode()))),
     ]
     for text in shown:
         assert API_KEY not in text and TOKEN not in text and ROLLED not in text

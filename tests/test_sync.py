@@ -32,7 +32,7 @@ from cfaccounts._blocking import LoopRunner
 from cfaccounts.models import Account
 
 from .conftest import ACCOUNT_ID, EXAMPLES, TOKEN, reference
-from .generate_sync_stubs import STUB, render
+from .generate_sync_stubs import RAW_STUB, STUB, render, render_raw
 from .server import Recorded, RecordingServer, Reply, envelope
 from .test_reference_examples import expected_output, prepare_examples
 
@@ -75,7 +75,7 @@ def test_reference_example_runs_verbatim(
     assert len(threaded_server.requests) == 1
     assert threaded_server.requests[0].method == entry["method"]
     if entry["call"] == "accounts.tokens.permission_groups.get":
-        assert out.getvalue().startswith("[PermissionGroupListResponse(")
+        assert out.getvalue().startswith("[PermissionGroupGetResponseItem(")
     else:
         assert out.getvalue() == expected_output(entry["example"], entry["response"]) + "\n"
 
@@ -573,8 +573,9 @@ def test_a_blocking_call_from_inside_its_own_loop_is_refused() -> None:
     assert runner.loop.is_closed()
 
 
-def test_sync_type_stub_is_up_to_date() -> None:
+def test_type_stubs_are_up_to_date() -> None:
     assert STUB.read_text() == render(), "run: python tests/generate_sync_stubs.py"
+    assert RAW_STUB.read_text() == render_raw(), "run: python tests/generate_sync_stubs.py"
 
 
 def test_repr_shows_credential_kind_not_secret() -> None:

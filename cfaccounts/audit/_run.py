@@ -298,7 +298,11 @@ class Audit:
             self._read(
                 forbidden,
                 "tokens",
-                lambda: _all(accounts.tokens.list(account_id=account_id, per_page=_PER_PAGE)),
+                lambda: _all(
+                    accounts.tokens.list(
+                        account_id=account_id, include_expired=True, per_page=_PER_PAGE
+                    )
+                ),
             ),
         )
         invited_on: dict[str, datetime] = {}

@@ -31,6 +31,7 @@ from .permissions import (
     PermissionGroupGetResponse,
     PermissionGroupGetResponseItem,
     PermissionGroupListResponse,
+    PermissionGroupMeta,
 )
 from .roles import PermissionGrant, Permissions, Role
 from .subscriptions import RatePlan, Subscription, SubscriptionDeleteResponse
@@ -70,6 +71,7 @@ __all__ = [
     "PermissionGroupGetResponse",
     "PermissionGroupGetResponseItem",
     "PermissionGroupListResponse",
+    "PermissionGroupMeta",
     "Permissions",
     "Policy",
     "RatePlan",

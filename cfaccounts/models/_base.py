@@ -47,13 +47,15 @@ class Model:
     def to_dict(self) -> dict[str, Any]:
         """This model as the API's JSON data: wire names, unknown fields kept, unset ones left out.
 
-        Datetimes become RFC 3339 strings. A token secret is included as the
-        plain string it is.
+        The JSON it was read from comes back, at every depth, but for this
+        normalisation: fields that were ``null`` are left out, and datetimes
+        are RFC 3339 in UTC (``...Z``), or with their own offset where UTC
+        cannot hold them. A token secret is included as the plain string it is.
         """
         from .._converter import converter  # noqa: PLC0415 - it is built from the models
 
         data: dict[str, Any] = converter.unstructure(self)
-        return {**self.extra, **data}
+        return data
 
     def to_json(self, *, indent: int | None = None) -> str:
         """:meth:`to_dict`, as a JSON string."""

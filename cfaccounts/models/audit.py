@@ -9,8 +9,10 @@ import attrs
 
 from ._base import Model
 
-ActorContext = Literal["api_key", "api_token", "dash", "oauth", "origin_ca_key"]
-ActorType = Literal["account", "cloudflare_admin", "system", "user"]
+ActorContext = Literal["api", "api_key", "api_token", "dash", "oauth", "origin_ca_key"]
+"""How an audited action was authenticated (``api``: through the API, credential not recorded)."""
+ActorType = Literal["account", "cloudflare_admin", "delegated_service", "system", "user"]
+"""Who performed an audited action."""
 
 
 @attrs.frozen(kw_only=True)

@@ -32,10 +32,14 @@ class Scope(Model):
 
 @attrs.frozen(kw_only=True)
 class ResourceGroup(Model):
-    """A set of resources a member policy applies to."""
+    """A set of resources a member policy applies to.
+
+    ``scope`` is one :class:`Scope` as the API sends it today, or a list of
+    them as it did before; it is kept in the shape it came in.
+    """
 
     id: str
-    scope: list[Scope]
+    scope: Scope | list[Scope]
     meta: Meta | None = None
     name: str | None = None
 

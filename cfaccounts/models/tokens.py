@@ -62,6 +62,7 @@ class Token(Model):
 
     id: str | None = None
     condition: Condition | None = None
+    creator_email_at_creation: str | None = None
     expires_on: datetime | None = None
     issued_on: datetime | None = None
     last_used_on: datetime | None = None
@@ -69,6 +70,8 @@ class Token(Model):
     name: str | None = None
     not_before: datetime | None = None
     policies: list[TokenPolicy] | None = None
+    provisioner_id: str | None = None
+    provisioner_type: str | None = None
     status: TokenStatus | None = None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Unpack
+from typing import TYPE_CHECKING, Literal, Unpack
 
 from .._core import Core
 from .._endpoint import Endpoint
@@ -10,7 +10,10 @@ from .._pagination import AsyncPaginator, AsyncV4PagePaginationArray
 from .._request import RequestOptions
 from ..models.accounts import Account, AccountDeleteResponse, AccountType
 from ..params import ManagedByInput, SettingsInput, TenantUnitParam
-from ._base import Resource
+from ._base import RawResponses, Resource
+
+if TYPE_CHECKING:
+    from .._raw_api import AsyncAccountsResourceWithRawResponse
 from .logs import LogsResource
 from .members import MembersResource
 from .roles import RolesResource
@@ -19,7 +22,7 @@ from .tokens import TokensResource
 
 _LIST = Endpoint("GET", "/accounts", Account)
 _GET = Endpoint("GET", "/accounts/{account_id}", Account)
-_CREATE = Endpoint("POST", "/accounts", Account)
+_CREATE = Endpoint("POST", "/accounts", Account, takes_idempotency_key=True)
 _UPDATE = Endpoint("PUT", "/accounts/{account_id}", Account)
 _DELETE = Endpoint("DELETE", "/accounts/{account_id}", AccountDeleteResponse)
 
@@ -28,6 +31,7 @@ class AccountsResource(Resource):
     """Accounts, and their ``members``, ``roles``, ``subscriptions``, ``tokens`` and ``logs``."""
 
     __slots__ = ("logs", "members", "roles", "subscriptions", "tokens")
+    with_raw_response: RawResponses[AsyncAccountsResourceWithRawResponse] = RawResponses()
 
     def __init__(self, core: Core) -> None:
         super().__init__(core)
@@ -58,12 +62,27 @@ class AccountsResource(Resource):
         self,
         *,
         name: str,
+        standalone: Literal[True] | None = None,
         type: AccountType | None = None,
         unit: TenantUnitParam | None = None,
+        idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> Account:
-        """Create an account, for tenant admins (``POST /accounts``). Never retried."""
-        params = {"name": name, "type": type, "unit": unit}
+        """Create an account, for tenant admins (``POST /accounts``).
+
+        Give ``unit`` to create it in an organization, or ``standalone=True``
+        for a standalone free account. Without an ``idempotency_key`` it is
+        not retried once the request may have reached the server; with one
+        (sent as the ``Idempotency-Key`` header, which the API answers a
+        repeat of with the first result) it is retried like a GET.
+        """
+        params = {
+            "name": name,
+            "standalone": standalone,
+            "type": type,
+            "unit": unit,
+            "idempotency_key": idempotency_key,
+        }
         return await self._core.call(_CREATE, params, options)
 
     async def update(
@@ -77,13 +96,16 @@ class AccountsResource(Resource):
         settings: SettingsInput | None = None,
         **options: Unpack[RequestOptions],
     ) -> Account:
-        """Change an account (``PUT /accounts/{account_id}``)."""
+        """Change an account (``PUT /accounts/{account_id}``).
+
+        ``managed_by`` is read-only: it is accepted, as the reference has it,
+        and not sent.
+        """
         params = {
             "account_id": account_id,
             "id": id,
             "name": name,
             "type": type,
-            "managed_by": managed_by,
             "settings": settings,
         }
         return await self._core.call(_UPDATE, params, options)

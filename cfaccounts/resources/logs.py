@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Literal, Unpack
+from typing import TYPE_CHECKING, Literal, Unpack
 
 from .._core import Core
 from .._endpoint import Endpoint
 from .._pagination import AsyncCursorPaginationAfter, AsyncPaginator
 from .._request import RequestOptions
 from ..models.audit import AuditListResponse
-from ..params import IntNotFilter, NotFilter
-from ._base import Resource
+from ..params import (
+    ActionResultFilter,
+    ActionTypeFilter,
+    ActorContextFilter,
+    ActorTypeFilter,
+    IntNotFilter,
+    NotFilter,
+    ResourceScopeFilter,
+)
+from ._base import RawResponses, Resource
+
+if TYPE_CHECKING:
+    from .._raw_api import AsyncAuditResourceWithRawResponse, AsyncLogsResourceWithRawResponse
 
 _LIST = Endpoint("GET", "/accounts/{account_id}/logs/audit", AuditListResponse)
 
@@ -20,6 +32,7 @@ class AuditResource(Resource):
     """An account's audit log."""
 
     __slots__ = ()
+    with_raw_response: RawResponses[AsyncAuditResourceWithRawResponse] = RawResponses()
 
     def list(
         self,
@@ -29,26 +42,27 @@ class AuditResource(Resource):
         since: str | date,
         id: NotFilter | None = None,
         account_name: NotFilter | None = None,
-        action_result: NotFilter | None = None,
-        action_type: NotFilter | None = None,
-        actor_context: NotFilter | None = None,
+        action_result: ActionResultFilter | None = None,
+        action_type: ActionTypeFilter | None = None,
+        actor_context: ActorContextFilter | None = None,
         actor_email: NotFilter | None = None,
         actor_id: NotFilter | None = None,
         actor_ip_address: NotFilter | None = None,
         actor_token_id: NotFilter | None = None,
         actor_token_name: NotFilter | None = None,
-        actor_type: NotFilter | None = None,
+        actor_type: ActorTypeFilter | None = None,
         audit_log_id: NotFilter | None = None,
         cursor: str | None = None,
         direction: Literal["desc", "asc"] | None = None,
         limit: float | None = None,
+        product_category: Sequence[str] | None = None,
         raw_cf_rayid: NotFilter | None = None,
         raw_method: NotFilter | None = None,
         raw_status_code: IntNotFilter | None = None,
         raw_uri: NotFilter | None = None,
         resource_id: NotFilter | None = None,
         resource_product: NotFilter | None = None,
-        resource_scope: NotFilter | None = None,
+        resource_scope: ResourceScopeFilter | None = None,
         resource_type: NotFilter | None = None,
         zone_id: NotFilter | None = None,
         zone_name: NotFilter | None = None,
@@ -59,7 +73,9 @@ class AuditResource(Resource):
         ``before`` and ``since`` take a date (UTC), a datetime (naive ones
         are UTC) or an RFC 3339 string. Each filter leaves out entries
         whose field has one of the given values: ``actor_email={"not":
-        ["bot@example.com"]}`` (``not_`` works too). ``async for`` follows the
+        ["bot@example.com"]}`` (``not_`` works too). ``product_category``
+        keeps the entries of these product categories (``["dns_and_zones"]``),
+        on top of any ``resource_product`` filter. ``async for`` follows the
         cursor across every page.
         """
         params = {
@@ -81,6 +97,7 @@ class AuditResource(Resource):
             "cursor": cursor,
             "direction": direction,
             "limit": limit,
+            "product_category": product_category,
             "raw_cf_rayid": raw_cf_rayid,
             "raw_method": raw_method,
             "raw_status_code": raw_status_code,
@@ -100,6 +117,7 @@ class LogsResource(Resource):
     """An account's logs."""
 
     __slots__ = ("audit",)
+    with_raw_response: RawResponses[AsyncLogsResourceWithRawResponse] = RawResponses()
 
     def __init__(self, core: Core) -> None:
         super().__init__(core)

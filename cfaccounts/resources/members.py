@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Literal, Unpack
+from typing import TYPE_CHECKING, Literal, Unpack
 
 from .._endpoint import Endpoint
 from .._pagination import AsyncPaginator, AsyncV4PagePaginationArray
 from .._request import RequestOptions
 from ..models.members import Member, MemberDeleteResponse
-from ..params import MemberPolicyInput, RoleInput
-from ._base import Resource
+from ..models.roles import Role
+from ..params import MemberPolicyInput, RoleInput, RoleParam
+from ._base import RawResponses, Resource
+
+if TYPE_CHECKING:
+    from .._raw_api import AsyncMembersResourceWithRawResponse
 
 _LIST = Endpoint("GET", "/accounts/{account_id}/members", Member)
 _GET = Endpoint("GET", "/accounts/{account_id}/members/{member_id}", Member)
@@ -19,10 +23,16 @@ _UPDATE = Endpoint("PUT", "/accounts/{account_id}/members/{member_id}", Member)
 _DELETE = Endpoint("DELETE", "/accounts/{account_id}/members/{member_id}", MemberDeleteResponse)
 
 
+def _role_reference(role: RoleInput) -> RoleParam:
+    # A role's name, description and permissions are the API's to say.
+    return {"id": role.id} if isinstance(role, Role) else role
+
+
 class MembersResource(Resource):
     """List, read, invite, change and remove the members of an account."""
 
     __slots__ = ()
+    with_raw_response: RawResponses[AsyncMembersResourceWithRawResponse] = RawResponses()
 
     def list(
         self,
@@ -90,11 +100,15 @@ class MembersResource(Resource):
         policies: Iterable[MemberPolicyInput] | None = None,
         **options: Unpack[RequestOptions],
     ) -> Member:
-        """Change a member's roles or policies (``PUT .../members/{member_id}``)."""
+        """Change a member's roles or policies (``PUT .../members/{member_id}``).
+
+        A :class:`Role` read from the API is sent as its ``id`` alone, as the API
+        expects; a dict is sent as given.
+        """
         params = {
             "account_id": account_id,
             "member_id": member_id,
-            "roles": roles,
+            "roles": None if roles is None else [_role_reference(role) for role in roles],
             "policies": policies,
         }
         return await self._core.call(_UPDATE, params, options)

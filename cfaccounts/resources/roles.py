@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from .._endpoint import Endpoint
 from .._pagination import AsyncPaginator, AsyncV4PagePaginationArray
 from .._request import RequestOptions
 from ..models.roles import Role
-from ._base import Resource
+from ._base import RawResponses, Resource
+
+if TYPE_CHECKING:
+    from .._raw_api import AsyncRolesResourceWithRawResponse
 
 _LIST = Endpoint("GET", "/accounts/{account_id}/roles", Role)
 _GET = Endpoint("GET", "/accounts/{account_id}/roles/{role_id}", Role)
@@ -18,6 +21,7 @@ class RolesResource(Resource):
     """List and read the roles available in an account."""
 
     __slots__ = ()
+    with_raw_response: RawResponses[AsyncRolesResourceWithRawResponse] = RawResponses()
 
     def list(
         self,

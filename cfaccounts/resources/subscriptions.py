@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from .._endpoint import Endpoint
 from .._pagination import AsyncPaginator, AsyncSinglePage
 from .._request import RequestOptions
 from ..models.subscriptions import Frequency, Subscription, SubscriptionDeleteResponse
 from ..params import RatePlanInput
-from ._base import Resource
+from ._base import RawResponses, Resource
+
+if TYPE_CHECKING:
+    from .._raw_api import AsyncSubscriptionsResourceWithRawResponse
 
 _PATH = "/accounts/{account_id}/subscriptions"
 _ONE = _PATH + "/{subscription_identifier}"
@@ -23,6 +26,7 @@ class SubscriptionsResource(Resource):
     """List, create, change and cancel an account's subscriptions."""
 
     __slots__ = ()
+    with_raw_response: RawResponses[AsyncSubscriptionsResourceWithRawResponse] = RawResponses()
 
     def get(
         self, *, account_id: str, **options: Unpack[RequestOptions]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Literal, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Unpack
 
 from .._core import Core
 from .._endpoint import Endpoint
@@ -21,7 +21,14 @@ from ..models.tokens import (
     TokenVerifyResponse,
 )
 from ..params import ConditionInput, TokenPolicyInput
-from ._base import Resource
+from ._base import RawResponses, Resource
+
+if TYPE_CHECKING:
+    from .._raw_api import (
+        AsyncPermissionGroupsResourceWithRawResponse,
+        AsyncTokensResourceWithRawResponse,
+        AsyncValueResourceWithRawResponse,
+    )
 
 _PATH = "/accounts/{account_id}/tokens"
 _ONE = _PATH + "/{token_id}"
@@ -42,6 +49,7 @@ class PermissionGroupsResource(Resource):
     """The permission groups that account-owned tokens can be given."""
 
     __slots__ = ()
+    with_raw_response: RawResponses[AsyncPermissionGroupsResourceWithRawResponse] = RawResponses()
 
     def list(
         self,
@@ -73,17 +81,19 @@ class ValueResource(Resource):
     """A token's secret."""
 
     __slots__ = ()
+    with_raw_response: RawResponses[AsyncValueResourceWithRawResponse] = RawResponses()
 
     async def update(
         self,
         token_id: str,
         *,
         account_id: str,
-        body: Mapping[str, Any],
+        body: Mapping[str, Any] | None = None,
         **options: Unpack[RequestOptions],
     ) -> TokenValue:
         """Roll a token's secret (``PUT .../tokens/{token_id}/value``) and return the new one.
 
+        ``body`` may be left out: without it, ``{}`` is sent, as with ``body={}``.
         The old secret stops working. Never retried once the request may
         have reached the server. The returned :class:`TokenValue` is a
         ``str`` whose repr hides it.
@@ -96,6 +106,7 @@ class TokensResource(Resource):
     """List, read, create, change, delete and verify account-owned API tokens."""
 
     __slots__ = ("permission_groups", "value")
+    with_raw_response: RawResponses[AsyncTokensResourceWithRawResponse] = RawResponses()
 
     def __init__(self, core: Core) -> None:
         super().__init__(core)
@@ -107,14 +118,19 @@ class TokensResource(Resource):
         *,
         account_id: str,
         direction: Literal["asc", "desc"] | None = None,
+        include_expired: bool | None = None,
         page: float | None = None,
         per_page: float | None = None,
         **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[Token, AsyncV4PagePaginationArray[Token]]:
-        """List an account's tokens (``GET /accounts/{account_id}/tokens``)."""
+        """List an account's tokens (``GET /accounts/{account_id}/tokens``).
+
+        Recently expired tokens are left out unless ``include_expired=True``.
+        """
         params = {
             "account_id": account_id,
             "direction": direction,
+            "include_expired": include_expired,
             "page": page,
             "per_page": per_page,
         }

@@ -376,9 +376,10 @@ class SandboxApp:
             if retry_after is not None:
                 return _error_response(rate_limited(), {"Retry-After": str(retry_after)})
         body = decode_body(raw) if request.method in _BODY_METHODS else None
-        call = Call(dict(request.match_info), request.query, body, identity)
+        idempotency_key = request.headers.get("Idempotency-Key")
+        call = Call(dict(request.match_info), request.query, body, identity, idempotency_key)
         outcome = route.operation(self.store, call)
-        if route.audit is not None:
+        if route.audit is not None and not outcome.replayed:
             self._log_change(request, route.audit, call, outcome, ray)
         payload = envelope(outcome)
         if fault is not None:

@@ -44,9 +44,24 @@ _ROLES: tuple[tuple[str, str, str, str], ...] = (
     ("Audit Logs Viewer", "Can view Audit Logs", "logs", ""),
 )
 
+_CATEGORIES = {
+    "Account": "account_and_billing",
+    "Billing": "account_and_billing",
+    "Load": "network_services",
+    "R2": "developer_platform",
+    "Workers": "developer_platform",
+    "Zone": "dns_and_zones",
+}
+
 #: The permission groups account-owned tokens can be given.
 PERMISSION_GROUPS: tuple[JSON, ...] = tuple(
-    {"id": group_id, "name": name, "scopes": [scope]}
+    {
+        "id": group_id,
+        "category": _CATEGORIES.get(name.split()[0], "other"),
+        "is_selectable": True,
+        "name": name,
+        "scopes": [scope],
+    }
     for group_id, name, scope in (
         ("7cf72faf220841aabcfdfab81c43c4f6", "Billing Read", "com.cloudflare.api.account"),
         (
@@ -222,6 +237,12 @@ def add_owner(record: AccountRecord, rng: random.Random, owner: JSON) -> None:
     record.members[member_id] = _member(member_id, user, [super_admin], "accepted")
 
 
+def policy_permission_group(group: JSON) -> JSON:
+    """``group`` as a policy shows it, with the current API's ``meta``."""
+    meta = {"category": group["category"], "label": group["name"], "scopes": group["scopes"][0]}
+    return {"id": group["id"], "meta": {**meta, "visibility": "visible"}, "name": group["name"]}
+
+
 def new_secret(rng: random.Random) -> str:
     """A 40-character token secret."""
     return "".join(rng.choices(_SECRET_ALPHABET, k=40))
@@ -308,17 +329,16 @@ class AccountSeeder:
         return {
             "id": new_id(rng),
             "access": "allow",
-            "permission_groups": [{"id": g["id"], "name": g["name"]} for g in groups],
+            "permission_groups": [policy_permission_group(g) for g in groups],
             "resource_groups": [
                 {
                     "id": new_id(rng),
                     "name": f"com.cloudflare.api.account.{account_id}",
-                    "scope": [
-                        {
-                            "key": f"com.cloudflare.api.account.{account_id}",
-                            "objects": [{"key": zone}],
-                        }
-                    ],
+                    # One object, as the API sends it today (it was a list).
+                    "scope": {
+                        "key": f"com.cloudflare.api.account.{account_id}",
+                        "objects": [{"key": zone}],
+                    },
                 }
             ],
         }
@@ -387,6 +407,7 @@ class AccountSeeder:
                 last_used = issued
             token: JSON = {
                 "id": token_id,
+                "creator_email_at_creation": self.owner["email"],
                 "name": f"{rng.choice(_TOKEN_PURPOSES)}-{position + 1}",
                 "status": status,
                 "issued_on": timestamp(issued),
@@ -431,7 +452,7 @@ class AccountSeeder:
         return {
             "id": new_id(rng),
             "effect": "deny" if rng.random() < 0.05 else "allow",
-            "permission_groups": [{"id": g["id"], "meta": {}, "name": g["name"]} for g in groups],
+            "permission_groups": [policy_permission_group(g) for g in groups],
             "resources": resources,
         }
 

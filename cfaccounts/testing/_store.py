@@ -19,7 +19,14 @@ from . import _auditlog
 from . import _shapes as shapes
 from ._errors import bad_request, conflict, forbidden, not_found, too_many_tokens
 from ._records import JSON, AccountRecord, Identity, new_id, timestamp
-from ._seed import PERMISSION_GROUPS, add_owner, add_roles, new_secret, subscription_record
+from ._seed import (
+    PERMISSION_GROUPS,
+    add_owner,
+    add_roles,
+    new_secret,
+    policy_permission_group,
+    subscription_record,
+)
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 50
@@ -37,6 +44,7 @@ class Call:
     query: MultiMapping[str]
     body: Any
     identity: Identity
+    idempotency_key: str | None = None
 
 
 @attrs.frozen
@@ -47,6 +55,8 @@ class Outcome:
     result_info: JSON | None = None
     #: The id of the resource a change touched, for its audit-log entry.
     resource_id: str | None = None
+    #: The answer to an earlier request with the same ``Idempotency-Key``: nothing changed.
+    replayed: bool = False
 
 
 Operation = Callable[["Store", Call], Outcome]
@@ -118,6 +128,8 @@ class Store:
         self.max_tokens = max_tokens
         self.owner = owner
         self._rng = random.Random(f"{seed}:changes")
+        #: Idempotency-Key → the first answer to an accounts.create that carried it.
+        self._created_accounts: dict[str, Outcome] = {}
         #: secret → (account id, token id); the inverse is kept to forget old secrets.
         self.token_by_secret: dict[str, tuple[str, str]] = {}
         self._secret_by_token: dict[str, str] = {}
@@ -181,6 +193,9 @@ class Store:
         return Outcome(self.account(call).account)
 
     def create_account(self, call: Call) -> Outcome:
+        replay = self._created_accounts.get(call.idempotency_key or "")
+        if replay is not None:
+            return attrs.evolve(replay, replayed=True)
         body = shapes.validate(shapes.ACCOUNT_CREATE, call.body)
         account: JSON = {
             "id": self.new_id(),
@@ -196,7 +211,10 @@ class Store:
         add_roles(record, self._rng)
         add_owner(record, self._rng, self.owner)
         self.accounts[record.id] = record
-        return Outcome(account, resource_id=record.id)
+        outcome = Outcome(account, resource_id=record.id)
+        if call.idempotency_key:
+            self._created_accounts[call.idempotency_key] = outcome
+        return outcome
 
     def update_account(self, call: Call) -> Outcome:
         record = self.account(call)
@@ -251,10 +269,7 @@ class Store:
         for group_id in group_ids:
             if group_id not in _GROUPS_BY_ID:
                 raise bad_request(f"Unknown permission group {group_id!r}")
-        return [
-            {"id": group_id, "meta": {}, "name": _GROUPS_BY_ID[group_id]["name"]}
-            for group_id in group_ids
-        ]
+        return [policy_permission_group(_GROUPS_BY_ID[group_id]) for group_id in group_ids]
 
     def _member_policies(self, policies: list[JSON]) -> Callable[[], list[JSON]]:
         """Checks ``policies`` now; the returned function builds them (new ids and all)."""
@@ -267,7 +282,11 @@ class Store:
                     "access": policy["access"],
                     "permission_groups": policy_groups,
                     "resource_groups": [
-                        {"id": group_id, "scope": []} for group_id in policy["resource_groups"]
+                        {
+                            "id": group_id,
+                            "scope": {"key": "com.cloudflare.api.account", "objects": []},
+                        }
+                        for group_id in policy["resource_groups"]
                     ],
                 }
                 for policy, policy_groups in zip(policies, groups, strict=True)
@@ -364,7 +383,11 @@ class Store:
     # -- tokens --------------------------------------------------------------
 
     def list_tokens(self, call: Call) -> Outcome:
-        return paginate(list(self.account(call).tokens.values()), call.query)
+        tokens = list(self.account(call).tokens.values())
+        if call.query.get("include_expired") != "true":
+            now = _now()
+            tokens = [token for token in tokens if (token["expires_on"] or now) >= now]
+        return paginate(tokens, call.query)
 
     def get_token(self, call: Call) -> Outcome:
         return Outcome(self._item(self.account(call).tokens, call, "token_id"))
@@ -403,6 +426,7 @@ class Store:
         token_id, now = self.new_id(), _now()
         token = {
             "id": token_id,
+            "creator_email_at_creation": call.identity.email,
             **fields(),
             "status": "active",
             "issued_on": now,
