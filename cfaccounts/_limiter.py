@@ -51,8 +51,10 @@ from ._ratelimit import CLOUDFLARE_RATE_LIMIT, RateLimit
 _monotonic = time.monotonic
 _sleep = asyncio.sleep
 
-#: ``rate_limit="learn"``: start from Cloudflare's default, then follow ``Ratelimit-Policy``.
 LEARN: Literal["learn"] = "learn"
+"""``rate_limit="learn"`` (the default): start from Cloudflare's documented 1,200
+requests per 300 s, then keep to the quota and window the API's
+``Ratelimit-Policy`` header states."""
 RateLimitSetting: TypeAlias = RateLimit | Literal["learn"] | None
 
 #: While an ended window's successor is unknown, how often a waiting request looks again.

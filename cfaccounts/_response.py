@@ -86,9 +86,10 @@ def structure_result(
             raise TypeError("the result is null")
         return build(envelope)
     except Exception as exc:
+        withheld = carries_secret and envelope.result is not None  # null holds no secret
         detail = (
             f"{type(exc).__name__} (details withheld: the result may hold a token secret)"
-            if carries_secret
+            if withheld
             else f"{type(exc).__name__}: {exc}"
         )
         error = APIResponseValidationError(
@@ -98,7 +99,7 @@ def structure_result(
             status_code=envelope.status,
             ray_id=envelope.ray_id,
         )
-        if carries_secret:
+        if withheld:
             raise error from None
         raise error from exc
 

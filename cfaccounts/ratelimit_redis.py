@@ -32,6 +32,7 @@ from ._exceptions import RateLimitStoreError
 from ._limiter import LEARN, BaseRateLimiter, QuotaStatus, RateLimitSetting
 from ._quota_headers import QuotaReport, parse_quota_headers
 from ._ratelimit import CLOUDFLARE_RATE_LIMIT, RateLimit
+from ._secrets import Secret
 
 if TYPE_CHECKING:
     import redis.asyncio
@@ -144,6 +145,7 @@ class RedisRateLimiter(BaseRateLimiter):
         limit: RateLimitSetting = LEARN,
         reserve: float = 0.05,
     ) -> None:
+        url = Secret(url)  # this frame's locals show no password
         super().__init__()
         try:
             import redis.asyncio  # noqa: PLC0415 - an optional dependency
@@ -180,6 +182,8 @@ class RedisRateLimiter(BaseRateLimiter):
         ] = weakref.WeakKeyDictionary()
 
     def __repr__(self) -> str:
+        if not hasattr(self, "key"):  # construction failed: a traceback shows it too
+            return "<RedisRateLimiter (not constructed)>"
         return (
             f"<RedisRateLimiter {self.display_url} key={self.key!r} requests={self.requests}"
             f" delayed={self.delayed} pauses={self.pauses}>"
