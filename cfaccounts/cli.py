@@ -37,7 +37,7 @@ from ._client import AsyncCloudflare
 from ._credentials import ENV_EMAIL, ENV_KEY, ENV_SERVICE_KEY, ENV_TOKEN, resolve_credentials
 from ._endpoint import path_segment
 from ._exceptions import CloudflareError, ConfigurationError
-from ._limiter import LEARN, BaseRateLimiter, RateLimitSetting
+from ._limiter import LEARN, BaseRateLimiter, QuotaStatus, RateLimitSetting
 from ._logging import ENV_LOG, configure_from_env
 from ._proxy import ProxySetting, resolve_proxy
 from ._ratelimit import CLOUDFLARE_RATE_LIMIT, RateLimit
@@ -258,11 +258,11 @@ async def _watch(run: Audit, client: AsyncCloudflare, console: Console) -> None:
         TextColumn("auditing accounts"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[requests]} requests{task.fields[waiting]}"),
+        TextColumn("{task.fields[requests]} requests{task.fields[quota]}{task.fields[waiting]}"),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("audit", total=None, requests=0, waiting="")
+        task = progress.add_task("audit", total=None, requests=0, quota="", waiting="")
         while True:
             waiting = ""
             left = limiter.paused_until - time.monotonic()
@@ -274,9 +274,18 @@ async def _watch(run: Audit, client: AsyncCloudflare, console: Console) -> None:
                 completed=run.accounts_done,
                 total=run.accounts_total,
                 requests=limiter.requests,
+                quota=_quota_line(limiter.status),
                 waiting=waiting,
             )
             await asyncio.sleep(0.1)
+
+
+def _quota_line(status: QuotaStatus) -> str:
+    """What the limiter knows of the quota, for the progress line."""
+    if status.remaining is None or status.reset is None:
+        return ""
+    quota = f" of {status.quota}" if status.quota is not None else ""
+    return f", quota: {status.remaining}{quota} left for {status.reset:.0f} s"
 
 
 async def _collect(run: Audit, state: _State) -> None:

@@ -309,6 +309,8 @@ def test_the_progress_line_shows_a_rate_limit_wait(cloudflare_sandbox: Sandbox) 
     assert process.stdout is not None
     process.stdout.close()
     assert re.search(rb"rate limited: waiting [1-3] s", shown)
+    # What the API's Ratelimit headers say is left of the sandbox's 1,200 per 300 s.
+    assert re.search(rb"quota: \d+ of 1200 left for \d+ s", shown)
 
 
 @pytest.mark.cloudflare_sandbox(accounts=2, members_per_account=25, tokens_per_account=6)
