@@ -70,7 +70,7 @@ _STEADY_BURST = 5
 #: The most senders the reserve grows for.
 _MAX_SENDERS = 32
 #: How long, at least, between two estimates of how fast others spend the quota.
-_OTHERS_SAMPLE = 1.0
+_OTHERS_SAMPLE = 0.5
 
 
 @attrs.frozen
@@ -171,6 +171,9 @@ class _OthersEstimate:
     answers: int = 0
     #: Whether a sample was taken in the current window.
     sampled: bool = False
+    #: Whether anyone else was seen spending the quota in this window or the last.
+    present: bool = False
+    _seen_this_window: bool = False
 
     def restart(self, now: float, remaining: int, answers: int) -> None:
         self.since, self.remaining, self.answers = now, remaining, answers
@@ -180,6 +183,7 @@ class _OthersEstimate:
         fades: it may be what kept us from sending, and so from learning better."""
         if not self.sampled:
             self.rate /= 2
+        self.present, self._seen_this_window = self._seen_this_window, False
         self.sampled = False
         self.restart(now, remaining, answers)
 
@@ -188,10 +192,12 @@ class _OthersEstimate:
         if self.since is None:
             self.restart(now, remaining, answers)
             return
+        spent_by_others = max(0, self.remaining - remaining - (answers - self.answers))
+        if spent_by_others:
+            self.present = self._seen_this_window = True
         elapsed = now - self.since
         if elapsed < _OTHERS_SAMPLE:
             return
-        spent_by_others = max(0, self.remaining - remaining - (answers - self.answers))
         self.rate = (self.rate + spent_by_others / elapsed) / 2
         self.ours = (self.ours + (answers - self.answers) / elapsed) / 2
         self.sampled = True
@@ -349,14 +355,13 @@ class RateLimiter(BaseRateLimiter):
         )
 
     def _reserve(self, window: _Window) -> int:
-        """Requests left unspent: a share of the quota, and a few per other sender seen.
+        """Requests left unspent: a share of the quota, and one per other sender seen.
 
         Each sender's view is as old as its last answer: near the end of a
         window, every one of them may send one request on what it last saw.
         """
         quota = window.quota if window.quota is not None else window.remaining
-        per_sender = math.ceil(self._steady_burst(quota))
-        return math.floor(quota * self.reserve) + (self._others.senders - 1) * per_sender
+        return math.floor(quota * self.reserve) + self._others.senders - 1
 
     def _header_delay(self, now: float, ahead: int) -> float:
         """How long the headers say to wait (0: go now), for a request ``ahead`` places back."""
@@ -380,8 +385,9 @@ class RateLimiter(BaseRateLimiter):
         left = known - self._others.rate * time_left
         if left - ahead < 1:
             return time_left
-        if left - ahead > (1 - _FRESH_SHARE) * quota:
-            # A fresh window: a short script's calls are not spaced out.
+        if not self._others.present and left - ahead > (1 - _FRESH_SHARE) * quota:
+            # A fresh window nobody else is spending: a short script's calls
+            # are not spaced out.
             return 0.0
         self._interval = time_left / left
         # A handful may run ahead of the pace (a web handler's few calls).

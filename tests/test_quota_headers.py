@@ -160,3 +160,19 @@ async def test_headers_that_stop_coming_leave_the_local_rule(waits: list[float])
         limiter.release()
     assert waits == []
     assert limiter.status.source == "local"
+
+
+async def test_a_fresh_window_others_are_spending_is_paced(waits: list[float]) -> None:
+    limiter = RateLimiter()
+    policy = "default;q=1200;w=300"
+    await limiter.acquire()
+    limiter.release()
+    limiter.observe({"Ratelimit": "default;r=1199;t=300", "Ratelimit-Policy": policy})
+    await limiter.acquire()
+    limiter.release()
+    # One request of ours, yet 40 fewer left: other processes are spending too.
+    limiter.observe({"Ratelimit": "default;r=1159;t=300", "Ratelimit-Policy": policy})
+    for _ in range(10):
+        await limiter.acquire()
+        limiter.release()
+    assert sum(waits) > 1  # spread out, not a burst that several processes would multiply
