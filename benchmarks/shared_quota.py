@@ -91,9 +91,10 @@ def run_row(
             assert worker.stderr is not None
             errors = worker.stderr.read()
             worker.stderr.close()
-            if codes[index] not in (0, 1, 3):
+            report_file = Path(tmp) / f"report-{index}.json"
+            if codes[index] not in (0, 1, 3) or not report_file.exists():
                 raise SystemExit(f"audit exited {codes[index]}: {errors}")
-            report = json.loads((Path(tmp) / f"report-{index}.json").read_text())
+            report = json.loads(report_file.read_text())
             failed += len(report["accounts"]["failed"]) if isinstance(report, dict) else 0
         counters = sandbox.counters
         requests = sum(counters.received.values())
