@@ -246,3 +246,25 @@ def test_every_python_example_passes_mypy_strict(tmp_path: Path) -> None:
     """
     errors = mypy_strict_errors(tmp_path)
     assert not errors, "\n".join(errors)
+
+
+#: The blocks whose lines are code a reader copies.
+_CODE_LANGUAGES = ("python", "sh", "bash", "shell", "console")
+
+
+def is_code(block: Block, line: str) -> bool:
+    """In a console block only the commands are: the output is what the test compares."""
+    return block.language != "console" or line.startswith("$ ")
+
+
+def test_code_lines_fit_the_column() -> None:
+    """No python or shell line makes the site's reader scroll sideways."""
+    too_wide = [
+        f"{block.page}:{block.line + number}: {len(line)} characters"
+        for found in BLOCKS.values()
+        for block in found
+        if block.language in _CODE_LANGUAGES
+        for number, line in enumerate(block.code.splitlines(), 1)
+        if is_code(block, line) and len(line) > CODE_COLUMN
+    ]
+    assert not too_wide, "\n".join(too_wide)
