@@ -225,14 +225,12 @@ def mypy_strict_errors(tmp_path: Path) -> list[str]:
     )
     assert not stderr, stderr
     errors = []
-    for message in stdout.splitlines():
-        file, _, rest = message.removeprefix(f"{tmp_path}/").partition(":")
+    for line in stdout.splitlines():
+        file, _, rest = line.removeprefix(f"{tmp_path}/").partition(":")
         message = f"{pages.get(file, file)}:{rest}"
         redefined = _REDEFINED.match(message)
         # A later block may define `main` again: the blocks are separate examples.
-        if redefined and not _in_one_block(
-            redefined[1], int(redefined[2]), int(redefined[3])
-        ):
+        if redefined and not _in_one_block(redefined[1], int(redefined[2]), int(redefined[3])):
             continue
         errors.append(message)
     return errors
