@@ -3,16 +3,23 @@
 Plain dicts of these shapes, or the matching models read from the API, may
 be passed. Python-keyword keys may be spelled either way: ``in`` or ``in_``,
 ``not`` or ``not_``.
+
+A dict written in the call type-checks as it is; one built first in a
+variable needs its type: annotate it (``policy: TokenPolicyParam = {...}``),
+call the shape (``TokenPolicyParam(effect="allow", ...)``), or use
+:func:`token_policy` and :func:`member_policy`, which also take permission
+and resource groups by id or as read from the API.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Literal, Required, TypedDict
+from typing import Literal, Required, TypedDict, TypeVar
 
 from .models.accounts import ManagedBy, Settings
 from .models.audit import ActorContext, ActorType
-from .models.members import Policy
+from .models.members import Policy, ResourceGroup
+from .models.permissions import PermissionGroup, PermissionGroupListResponse
 from .models.roles import Role
 from .models.subscriptions import RatePlan
 from .models.tokens import Condition, TokenPolicy
@@ -164,6 +171,99 @@ TokenPolicyInput = TokenPolicyParam | TokenPolicy
 ConditionInput = ConditionParam | Condition
 """A token's ``condition``: a dict, or the model read from the API."""
 
+_Group = TypeVar("_Group")
+
+PermissionGroupReference = (
+    str | PermissionGroupParam | PermissionGroup | PermissionGroupListResponse
+)
+"""A permission group to grant: its id, a dict with its ``id``, or a group read from the API."""
+ResourceGroupReference = str | IDParam | ResourceGroup
+"""A resource group of a member policy: its id, ``{"id": ...}``, or one read from the API."""
+
+
+def token_policy(
+    effect: Literal["allow", "deny"],
+    *,
+    permission_groups: Iterable[PermissionGroupReference],
+    resources: Mapping[str, str | Mapping[str, str]],
+) -> TokenPolicyParam:
+    """One of a token's ``policies`` (``tokens.create``, ``tokens.update``), typed.
+
+    Args:
+        effect: ``"allow"`` or ``"deny"``.
+        permission_groups: the groups it grants, each by id or as listed by
+            ``tokens.permission_groups.list``.
+        resources: what it applies to, such as
+            ``{f"com.cloudflare.api.account.{account_id}": "*"}``.
+
+    Raises:
+        TypeError: ``permission_groups`` is a single string or mapping, not
+            a list of them.
+        ValueError: a group read from the API has no id.
+    """
+    return {
+        "effect": effect,
+        "permission_groups": [
+            group if isinstance(group, Mapping) else {"id": _id_of(group, where)}
+            for where, group in _references("token_policy", "permission_groups", permission_groups)
+        ],
+        "resources": resources,
+    }
+
+
+def member_policy(
+    access: Literal["allow", "deny"],
+    *,
+    permission_groups: Iterable[PermissionGroupReference],
+    resource_groups: Iterable[ResourceGroupReference],
+) -> MemberPolicyParam:
+    """One of a member's ``policies`` (``members.create``, ``members.update``), typed.
+
+    Args:
+        access: ``"allow"`` or ``"deny"``.
+        permission_groups: the groups it grants, each by id or as read from the API.
+        resource_groups: the resource groups it applies to, each by id or as
+            read from the API.
+
+    Raises:
+        TypeError: a group argument is a single string or mapping, not a list.
+        ValueError: a group read from the API has no id.
+    """
+    return {
+        "access": access,
+        "permission_groups": [
+            {"id": group["id"] if isinstance(group, Mapping) else _id_of(group, where)}
+            for where, group in _references("member_policy", "permission_groups", permission_groups)
+        ],
+        "resource_groups": [
+            {"id": group["id"] if isinstance(group, Mapping) else _id_of(group, where)}
+            for where, group in _references("member_policy", "resource_groups", resource_groups)
+        ],
+    }
+
+
+def _references(function: str, argument: str, groups: Iterable[_Group]) -> list[tuple[str, _Group]]:
+    """Each group, with where it is (``token_policy(): permission_groups[0]``).
+
+    A lone string or mapping is refused: iterating it would read letters or
+    keys as ids.
+    """
+    where = f"{function}(): {argument}"
+    if isinstance(groups, str | Mapping):
+        raise TypeError(f"{where} must be a list of groups, got {type(groups).__name__}")
+    return [(f"{where}[{position}]", group) for position, group in enumerate(groups)]
+
+
+def _id_of(
+    group: str | PermissionGroup | PermissionGroupListResponse | ResourceGroup, where: str
+) -> str:
+    if isinstance(group, str):
+        return group
+    if group.id is None:
+        raise ValueError(f"{where} has no id: {type(group).__name__}(id=None)")
+    return group.id
+
+
 __all__ = [
     "ActionResultFilter",
     "ActionTypeFilter",
@@ -180,9 +280,11 @@ __all__ = [
     "NotFilter",
     "PermissionGrantParam",
     "PermissionGroupParam",
+    "PermissionGroupReference",
     "RatePlanInput",
     "RatePlanParam",
     "RequestIPParam",
+    "ResourceGroupReference",
     "ResourceScopeFilter",
     "RoleInput",
     "RoleParam",
@@ -191,4 +293,6 @@ __all__ = [
     "TenantUnitParam",
     "TokenPolicyInput",
     "TokenPolicyParam",
+    "member_policy",
+    "token_policy",
 ]
