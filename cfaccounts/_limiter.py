@@ -67,6 +67,9 @@ _RECHECK = 0.5
 _FRESH_SHARE = 0.2
 #: The most requests that may run ahead of the headers' pace at any time.
 _STEADY_BURST = 5
+#: The longest a 429's ``Retry-After`` pauses requests: a lying header must
+#: not stop a client (or a fleet) for years.
+LONGEST_PAUSE = 86_400.0
 #: The most senders the reserve grows for.
 _MAX_SENDERS = 32
 #: How long, at least, between two estimates of how fast others spend the quota.
@@ -259,10 +262,10 @@ class RateLimiter(BaseRateLimiter):
         self._due = -math.inf
         #: The pace the last admitted request was counted at (seconds apart).
         self._interval = 0.0
-        #: Until the first answer, nothing is known of what others spend: a
-        #: handful of requests at a time (an explicit limit is the caller's
-        #: word on what may be sent before any answer).
-        self._answered = isinstance(limit, RateLimit)
+        #: Until the first answer, nothing is known of what others spent: one
+        #: request at a time, as after a window ends (the dashboard may have
+        #: left less than a handful).
+        self._answered = False
         self._warned_malformed = False
 
     def __repr__(self) -> str:
@@ -320,6 +323,7 @@ class RateLimiter(BaseRateLimiter):
             self._take(report, _monotonic())
 
     def pause(self, seconds: float) -> None:
+        seconds = min(seconds, LONGEST_PAUSE)
         with self._lock:
             now = _monotonic()
             until = now + seconds
@@ -335,6 +339,11 @@ class RateLimiter(BaseRateLimiter):
             if learned != self.limit:
                 if logger.isEnabledFor(logging.DEBUG):
                     logger.debug("quota learned from Ratelimit-Policy: %s", learned)
+                if self.limit is not None:
+                    # Answers already counted leave the window by the new length
+                    # (a uniform shift: the expiries stay in order).
+                    shift = learned.per - self.limit.per
+                    self._expiries = deque(expiry + shift for expiry in self._expiries)
                 self.limit = learned
         reset_at = now + report.reset
         window = self._window
@@ -369,9 +378,9 @@ class RateLimiter(BaseRateLimiter):
         if window is None:
             if self._answered:
                 return 0.0  # the API sends no Ratelimit headers: the local rule alone
-            # Nothing known yet of what others spend: a handful at a time
-            # until the first answer (a slow one holds back no more than that).
-            return 0.0 if self._in_flight + ahead < _STEADY_BURST else _PROBE_POLL
+            # Nothing known yet of what others spent: one request at a time
+            # until the first answer.
+            return 0.0 if self._in_flight == 0 and ahead == 0 else _PROBE_POLL
         if now >= window.reset_at:
             # The window we knew has ended; others may already be spending the
             # next one. One request at a time until an answer describes it.

@@ -26,8 +26,11 @@ _MEMBER = re.compile(
 _PARAM = re.compile(r"\s*;\s*([a-z*][a-z0-9_.*-]*)(?:=([^;,]*))?")
 _INTEGER = re.compile(r"-?[0-9]{1,15}")
 
-#: A remaining count or window larger than this is not believed: no API quota is that big.
+#: A remaining count or quota larger than this is not believed: no API quota is that big.
 _IMPLAUSIBLE = 10**9
+#: Nor a window or reset further away than a day: Cloudflare's window is five
+#: minutes, and one lying header must not stop a client (or a fleet) for years.
+_LONGEST_WINDOW = 86_400
 
 
 class QuotaReport(NamedTuple):
@@ -70,7 +73,7 @@ def parse_quota_headers(headers: Mapping[str, str]) -> QuotaReport | None:
 
     ``None`` when ``Ratelimit`` is absent or malformed, or no item carries a
     plausible remaining count and reset (``r`` and ``t`` whole, not
-    negative, ``t`` not absurdly far). ``Ratelimit-Policy`` is optional; a
+    negative, ``t`` at most a day away). ``Ratelimit-Policy`` is optional; a
     malformed one only leaves the quota and window unknown.
     """
     value = headers.get("Ratelimit")
@@ -85,11 +88,16 @@ def parse_quota_headers(headers: Mapping[str, str]) -> QuotaReport | None:
         remaining, reset = params.get("r"), params.get("t")
         if remaining is None or reset is None:
             continue
-        if not (0 <= remaining < _IMPLAUSIBLE and 0 <= reset < _IMPLAUSIBLE):
+        if not (0 <= remaining < _IMPLAUSIBLE and 0 <= reset <= _LONGEST_WINDOW):
             continue
         policy = policies.get(name, {})
         quota, window = policy.get("q"), policy.get("w")
-        if quota is None or window is None or not (0 < quota < _IMPLAUSIBLE) or window <= 0:
+        if (
+            quota is None
+            or window is None
+            or not (0 < quota < _IMPLAUSIBLE)
+            or not (0 < window <= _LONGEST_WINDOW)
+        ):
             quota = window = None
         elif remaining > quota or reset > window:
             continue  # contradicts its own policy: trust neither

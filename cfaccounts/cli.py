@@ -671,6 +671,11 @@ def audit(
         # credential or a malformed proxy variable is a usage error.
         configure_from_env()
         if rate_limit_store is not None:
+            if sandbox:
+                raise ConfigurationError(
+                    "--rate-limit-store has no use with --sandbox: the sandbox's quota"
+                    " is its own, and its credential new each run"
+                )
             client_options["rate_limit"] = _shared_limiter(rate_limit_store, rate_limit)
         target = (
             _sandbox(sandbox_accounts, rate_limit) if sandbox else AsyncCloudflare(**client_options)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from yarl import URL
 
 from ._exceptions import RateLimitStoreError
-from ._limiter import LEARN, BaseRateLimiter, QuotaStatus, RateLimitSetting
+from ._limiter import LEARN, LONGEST_PAUSE, BaseRateLimiter, QuotaStatus, RateLimitSetting
 from ._quota_headers import QuotaReport, parse_quota_headers
 from ._ratelimit import CLOUDFLARE_RATE_LIMIT, RateLimit
 from ._secrets import Secret
@@ -62,7 +62,11 @@ local share = tonumber(ARGV[4])
 local remaining = tonumber(ARGV[5])
 if remaining >= 0 then
   local obs_quota, obs_window = tonumber(ARGV[7]), tonumber(ARGV[8])
+  -- What the API counted, against its own quota; our cap (an explicit limit)
+  -- then leaves the fleet less of it.
+  local api_quota = quota
   if obs_quota > 0 then
+    api_quota = obs_quota
     if learn then
       quota, window = obs_quota, obs_window
     else
@@ -70,7 +74,7 @@ if remaining >= 0 then
     end
   end
   local obs_reset_at = now + tonumber(ARGV[6])
-  local obs_used = quota - remaining + tonumber(ARGV[9])
+  local obs_used = api_quota - remaining + tonumber(ARGV[9])
   if reset_at == nil or now >= reset_at or obs_reset_at > reset_at + 1 then
     reset_at, used = obs_reset_at, obs_used
   else
@@ -164,8 +168,8 @@ class RedisRateLimiter(BaseRateLimiter):
         if not 0 <= reserve < 1:
             raise ValueError(f"reserve must be a share from 0 to below 1, got {reserve!r}")
         self._url = url
-        #: The URL for messages: without its password.
-        self.display_url = str(parsed.with_password(None)) if parsed.password else url
+        #: The URL for messages: without its password (in the user part or the query).
+        self.display_url = _without_password(url, url)
         self.key = f"cfaccounts:quota:{key}"
         local = limit if isinstance(limit, RateLimit) else CLOUDFLARE_RATE_LIMIT
         self._local = local
@@ -245,8 +249,15 @@ class RedisRateLimiter(BaseRateLimiter):
                 in_flight,
             ]
         arguments = [self._local.limit, self._local.per, int(self._learns), self.reserve, *seen]
+        # Shielded: redis-py can swallow a cancellation that lands while the
+        # script runs, and a cancelled call must not go on to be sent. A
+        # request counted but never sent only makes the fleet more careful.
+        running = asyncio.ensure_future(self._script()(keys=[self.key], args=[*arguments, pause]))
         try:
-            reply = await self._script()(keys=[self.key], args=[*arguments, pause])
+            reply = await asyncio.shield(running)
+        except asyncio.CancelledError:
+            running.add_done_callback(_no_one_waits)
+            raise
         except self._redis_module.RedisError as exc:
             if observation is not None or pause:  # not lost: the next attempt carries them
                 with self._lock:
@@ -271,6 +282,7 @@ class RedisRateLimiter(BaseRateLimiter):
             self._observation = report
 
     def pause(self, seconds: float) -> None:
+        seconds = min(seconds, LONGEST_PAUSE)
         with self._lock:
             # What this process knows of the fleet-wide pause, for progress lines.
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
@@ -286,6 +298,17 @@ class RedisRateLimiter(BaseRateLimiter):
             await bound[0].aclose()
 
 
+def _no_one_waits(task: asyncio.Future[Any]) -> None:
+    # The answer (or failure) of a script whose caller was cancelled: read, so
+    # that asyncio does not report it as never retrieved.
+    if not task.cancelled():
+        task.exception()
+
+
 def _without_password(text: str, url: str) -> str:
-    password = URL(url).password
-    return text.replace(password, "***") if password else text
+    """``text`` with the password of ``url`` (``:pw@`` or ``?password=pw``) masked."""
+    parsed = URL(url)
+    for password in (parsed.password, parsed.query.get("password")):
+        if password:
+            text = text.replace(password, "***")
+    return text

@@ -183,6 +183,8 @@ def test_chosen_accounts_only(cloudflare_sandbox: Sandbox) -> None:
         (["--output", "/nonexistent/dir/x.json"], {}, "does not exist"),
         (["--output", "/"], {}, "is a directory"),
         (["--rate-limit", "fast"], {}, "LIMIT/SECONDS"),
+        (["--rate-limit-store", "http://cache:6379"], {}, "redis://"),
+        (["--rate-limit-store", "redis://cache:6379/0?password=pw", "--sandbox"], {}, "no use"),
         (["--format", "xml"], {}, "'xml' is not one of"),
         (["--max-concurrency", "0"], {}, "--max-concurrency"),
         (["--max-wait", "-1"], {}, "--max-wait"),

@@ -8,8 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cfaccounts import AsyncCloudflare, RateLimit, RateLimiter
+from cfaccounts import (
+    AsyncCloudflare,
+    DeadlineExceededError,
+    RateLimit,
+    RateLimiter,
+    RateLimitError,
+)
+from cfaccounts._limiter import RateLimitSetting
 from cfaccounts._quota_headers import QuotaReport, parse_quota_headers
+from cfaccounts.testing import Sandbox
 from tests.server import RecordingServer, Reply, envelope
 
 from .conftest import TOKEN
@@ -176,3 +184,62 @@ async def test_a_fresh_window_others_are_spending_is_paced(waits: list[float]) -
         await limiter.acquire()
         limiter.release()
     assert sum(waits) > 1  # spread out, not a burst that several processes would multiply
+
+
+async def test_a_learned_shorter_window_does_not_stall_the_client() -> None:
+    # The first answer is counted before the quota is learned: its expiry must
+    # move with the learned window, not hold the local rule for 300 s.
+    async with Sandbox(accounts=1, rate_limit=RateLimit(20, per=2)) as sandbox:
+        account_id = sandbox.account_ids[0]
+        async with sandbox.client() as client:
+            async with asyncio.timeout(20):
+                for _ in range(30):
+                    await client.accounts.get(account_id=account_id)
+        assert sandbox.counters.responses == {200: 30}
+
+
+@pytest.mark.parametrize("setting", ["learn", None, RateLimit(20, per=2)])
+async def test_a_quota_others_nearly_spent_is_not_overrun(setting: RateLimitSetting) -> None:
+    # The dashboard left 3 of 20: the client's first requests must not be five.
+    async with Sandbox(accounts=1, rate_limit=RateLimit(20, per=2)) as sandbox:
+        account_id = sandbox.account_ids[0]
+        assert sandbox.spend_quota(17) == 17
+        async with sandbox.client(rate_limit=setting) as client:
+            calls = (client.accounts.get(account_id=account_id) for _ in range(12))
+            await asyncio.gather(*calls)
+        assert sandbox.counters.responses == {200: 12}
+
+
+async def test_a_reset_a_day_away_or_more_is_not_believed(server: RecordingServer) -> None:
+    reply = Reply(
+        json=envelope({"id": "a" * 32, "name": "acme", "type": "standard"}),
+        headers={"Ratelimit": '"default";r=0;t=999999999'},
+    )
+    server.add("GET", "/accounts/{account_id}", reply)
+    async with AsyncCloudflare(api_token=TOKEN, base_url=server.base_url) as client:
+        async with asyncio.timeout(5):
+            for _ in range(3):
+                await client.accounts.get(account_id="a" * 32)
+        assert client.rate_limiter.status.source == "local"
+
+
+async def test_a_429_too_long_to_retry_still_holds_every_other_request(
+    server: RecordingServer,
+) -> None:
+    server.add(
+        "GET",
+        "/accounts/{account_id}",
+        Reply(
+            status=429,
+            json={"success": False, "errors": [{"code": 971, "message": "locked out"}]},
+            headers={"Retry-After": "300"},
+        ),
+    )
+    async with AsyncCloudflare(api_token=TOKEN, base_url=server.base_url) as client:
+        results = await asyncio.gather(
+            *(client.accounts.get(account_id="a" * 32, deadline=1) for _ in range(5)),
+            return_exceptions=True,
+        )
+    assert isinstance(results[0], RateLimitError)
+    assert all(isinstance(result, DeadlineExceededError) for result in results[1:])
+    assert len(server.requests) == 1  # the others kept out of the lockout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
 import textwrap
@@ -140,3 +141,34 @@ def test_a_bad_url_or_key_is_refused_at_construction() -> None:
         RedisRateLimiter("http://127.0.0.1:6379")
     with pytest.raises(ValueError, match="key"):
         RedisRateLimiter("redis://127.0.0.1:6379", key="")
+
+
+async def test_a_password_in_the_query_is_masked_too() -> None:
+    limiter = RedisRateLimiter("redis://127.0.0.1:1/0?password=qsPASSWORD42", key="q")
+    assert "qsPASSWORD42" not in repr(limiter)
+    assert "qsPASSWORD42" not in limiter.display_url
+    with pytest.raises(RateLimitStoreError) as caught:
+        await limiter.acquire()
+    assert "qsPASSWORD42" not in str(caught.value)
+    await limiter.aclose()
+
+
+async def test_an_explicit_limit_caps_the_fleet_below_the_api_quota(redis_url: str) -> None:
+    limiter = RedisRateLimiter(redis_url, key="capped", limit=RateLimit(10, per=10))
+    async with Sandbox(accounts=1, rate_limit=RateLimit(100, per=20)) as sandbox:
+        client = sandbox.client(rate_limit=limiter)
+        account_id = sandbox.account_ids[0]
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        answered: list[float] = []
+
+        async def call() -> None:
+            await client.accounts.get(account_id=account_id)
+            answered.append(loop.time() - started)
+
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(4):
+                await asyncio.gather(*(call() for _ in range(30)))
+        await client.close()
+    # At most the cap (less its reserve) within the first 4 s, however much the API allows.
+    assert 0 < len(answered) <= 10
