@@ -176,6 +176,9 @@ class _OthersEstimate:
     sampled: bool = False
     #: Whether anyone else was seen spending the quota in this window or the last.
     present: bool = False
+    #: Whether two answers showed nobody else spending: until then, others may
+    #: be starting at the same moment.
+    alone: bool = False
     _seen_this_window: bool = False
 
     def restart(self, now: float, remaining: int, answers: int) -> None:
@@ -198,6 +201,9 @@ class _OthersEstimate:
         spent_by_others = max(0, self.remaining - remaining - (answers - self.answers))
         if spent_by_others:
             self.present = self._seen_this_window = True
+            self.alone = False
+        elif answers > self.answers:
+            self.alone = not self.present
         elapsed = now - self.since
         if elapsed < _OTHERS_SAMPLE:
             return
@@ -394,7 +400,7 @@ class RateLimiter(BaseRateLimiter):
         left = known - self._others.rate * time_left
         if left - ahead < 1:
             return time_left
-        if not self._others.present and left - ahead > (1 - _FRESH_SHARE) * quota:
+        if self._others.alone and left - ahead > (1 - _FRESH_SHARE) * quota:
             # A fresh window nobody else is spending: a short script's calls
             # are not spaced out.
             return 0.0

@@ -133,11 +133,11 @@ async def test_what_is_left_is_spread_over_the_time_left(waits: list[float]) -> 
 
 async def test_a_fresh_window_lets_a_short_script_go_at_once(waits: list[float]) -> None:
     limiter = RateLimiter()
-    await limiter.acquire()
-    limiter.release()
-    limiter.observe(
-        {"Ratelimit": "default;r=1199;t=300", "Ratelimit-Policy": "default;q=1200;w=300"}
-    )
+    policy = "default;q=1200;w=300"
+    for remaining in (1199, 1198):  # two answers: only our own requests were counted
+        await limiter.acquire()
+        limiter.release()
+        limiter.observe({"Ratelimit": f"default;r={remaining};t=300", "Ratelimit-Policy": policy})
     for _ in range(100):
         await limiter.acquire()
         limiter.release()
