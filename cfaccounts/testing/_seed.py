@@ -4,10 +4,25 @@ Every account is generated from its own ``random.Random(f"{seed}:{index}")``,
 so the same seed gives the same accounts, members and tokens whatever the
 counts of the others. Times are relative to ``now``: a token "expiring in
 ten days" stays so whenever the sandbox starts.
+
+What an audit must tell apart is there, in proportions like a real fleet's:
+
+- members granted access by roles or by policies (role-named permission
+  groups such as "Super Administrator - All Privileges" over the whole
+  account or over one zone), some narrowed by a deny policy;
+- tokens whose permission groups fit their resources (account groups on the
+  account, zone groups on zones, R2 groups on buckets), some with a deny
+  policy taking write access back from a wildcard; some valid only from a
+  future ``not_before``; IP conditions that allow a range, deny only
+  (``not_in``), or allow every address (``/0``);
+- an audit log holding only the last :data:`AUDIT_LOG_RETENTION_DAYS` days
+  (older invitations have no entry), with gaps (an invitation whose entry is
+  missing, though someone's ``view`` of the member is there).
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import string
 from datetime import datetime, timedelta
@@ -31,6 +46,8 @@ _GRANT_AREAS = (
 )
 
 SUPER_ADMIN = "Super Administrator - All Privileges"
+#: Days of audit log the API keeps (version 2): older entries are not seeded.
+AUDIT_LOG_RETENTION_DAYS = 30
 
 #: (name, description, areas readable, areas writable); "*" means all.
 _ROLES: tuple[tuple[str, str, str, str], ...] = (
@@ -185,6 +202,26 @@ _RATE_PLANS: tuple[tuple[str, str, float], ...] = (
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "-_"
 
 
+def _group_id(name: str) -> str:
+    return hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()
+
+
+#: The role-named permission groups member policies grant (besides the token groups).
+MEMBER_PERMISSION_GROUPS: tuple[JSON, ...] = tuple(
+    {"id": _group_id(name), "name": name, "scopes": ["com.cloudflare.api.account"]}
+    for name, _description, _readable, _writable in _ROLES
+)
+_MEMBER_GROUP = {group["name"]: group for group in MEMBER_PERMISSION_GROUPS}
+
+_ACCOUNT_SCOPE = "com.cloudflare.api.account"
+_ZONE_SCOPE = "com.cloudflare.api.account.zone"
+_BUCKET_SCOPE = "com.cloudflare.edge.r2.bucket"
+
+
+def _groups_of(scope: str) -> list[JSON]:
+    return [group for group in PERMISSION_GROUPS if scope in group["scopes"]]
+
+
 def _role_templates() -> list[tuple[str, str, JSON]]:
     roles = []
     for name, description, readable, writable in _ROLES:
@@ -292,47 +329,78 @@ class AccountSeeder:
             else:
                 member_roles = rng.sample(others, k=rng.choice((1, 1, 1, 2)))
             member = _member(member_id, user, member_roles, "pending" if pending else "accepted")
-            if rng.random() < 0.15:
+            if rng.random() < 0.25:
                 member["roles"] = []
-                member["policies"] = [self._member_policy(record.id)]
+                member["policies"] = self._member_policies(record.id)
             record.members[member_id] = member
             if pending:
-                invited = self.days_ago(0.5, 120)
-                record.audit.append(self._invite_entry(record, member, invited))
+                self._log_invitation(record, member)
         record.audit.sort(key=lambda entry: entry["action"]["time"])
 
-    def _member_policy(self, account_id: str) -> JSON:
+    def _log_invitation(self, record: AccountRecord, member: JSON) -> None:
+        """The invitation's entry, if the log still keeps it and has no gap there."""
         rng = self.rng
-        groups = rng.sample(PERMISSION_GROUPS, k=rng.randint(1, 3))
-        zone = f"com.cloudflare.api.account.zone.{new_id(rng)}"
+        invited = self.days_ago(0.02, 120)
+        if invited < self.now - timedelta(days=AUDIT_LOG_RETENTION_DAYS):
+            return  # aged out of the log
+        if rng.random() < 0.15:
+            # A gap where the invitation was; a later look at the member is logged.
+            seen = invited + (self.now - invited) * rng.uniform(0.1, 0.9)
+            record.audit.append(self._member_entry(record, member, seen, "view", "View Member"))
+            return
+        record.audit.append(self._member_entry(record, member, invited, "create", "Add Member"))
+
+    def _member_policies(self, account_id: str) -> list[JSON]:
+        """Access by policies: role-named groups over the account or one zone, or token groups."""
+        rng = self.rng
+        kind = rng.choices(
+            ("super", "admin", "zone_admin", "narrowed_super", "groups"),
+            weights=(10, 15, 15, 10, 50),
+        )[0]
+        zone = f"{_ZONE_SCOPE}.{new_id(rng)}"
+        if kind == "groups":
+            groups = rng.sample(PERMISSION_GROUPS, k=rng.randint(1, 3))
+            return [self._member_policy(account_id, "allow", groups, zone)]
+        named = _MEMBER_GROUP[SUPER_ADMIN if "super" in kind else "Administrator"]
+        allow = self._member_policy(
+            account_id, "allow", [named], zone if kind == "zone_admin" else None
+        )
+        if kind == "narrowed_super":
+            # Super administrator everywhere but one zone: an administrator, no more.
+            return [allow, self._member_policy(account_id, "deny", [named], zone)]
+        return [allow]
+
+    def _member_policy(
+        self, account_id: str, access: str, groups: list[JSON], zone: str | None
+    ) -> JSON:
+        """One policy: ``groups`` over one ``zone``, or over the whole account (``None``)."""
+        rng = self.rng
+        account = f"{_ACCOUNT_SCOPE}.{account_id}"
         return {
             "id": new_id(rng),
-            "access": "allow",
-            "permission_groups": [{"id": g["id"], "name": g["name"]} for g in groups],
+            "access": access,
+            "permission_groups": [{"id": g["id"], "meta": {}, "name": g["name"]} for g in groups],
             "resource_groups": [
                 {
                     "id": new_id(rng),
-                    "name": f"com.cloudflare.api.account.{account_id}",
-                    "scope": [
-                        {
-                            "key": f"com.cloudflare.api.account.{account_id}",
-                            "objects": [{"key": zone}],
-                        }
-                    ],
+                    "name": account,
+                    "scope": [{"key": account, "objects": [{"key": zone or "*"}]}],
                 }
             ],
         }
 
-    def _invite_entry(self, record: AccountRecord, member: JSON, when: datetime) -> JSON:
+    def _member_entry(
+        self, record: AccountRecord, member: JSON, when: datetime, action: str, description: str
+    ) -> JSON:
         rng = self.rng
         return {
             "id": new_id(rng),
             "account": {"id": record.id, "name": record.name},
             "action": {
-                "description": "Add Member",
+                "description": description,
                 "result": "success",
                 "time": timestamp(when),
-                "type": "create",
+                "type": action,
             },
             "actor": {
                 "id": self.owner["id"],
@@ -343,9 +411,10 @@ class AccountSeeder:
             },
             "raw": {
                 "cf_ray_id": f"{rng.getrandbits(64):016x}",
-                "method": "POST",
+                "method": "POST" if action == "create" else "GET",
                 "status_code": 200,
-                "uri": f"/accounts/{record.id}/members",
+                "uri": f"/accounts/{record.id}/members"
+                + ("" if action == "create" else f"/{member['id']}"),
                 "user_agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Safari/605.1.15",
             },
             "resource": {
@@ -385,16 +454,20 @@ class AccountSeeder:
             }[usage]
             if last_used is not None and last_used < issued:
                 last_used = issued
+            not_before = issued if rng.random() < 0.5 else None
+            if status == "active" and expiry_kind != "expired" and rng.random() < 0.06:
+                # Valid only from next week: nobody can have used it yet.
+                not_before, last_used = self.now + timedelta(days=rng.uniform(1, 14)), None
             token: JSON = {
                 "id": token_id,
                 "name": f"{rng.choice(_TOKEN_PURPOSES)}-{position + 1}",
                 "status": status,
                 "issued_on": timestamp(issued),
                 "modified_on": timestamp(issued + timedelta(hours=rng.uniform(0, 48))),
-                "not_before": timestamp(issued) if rng.random() < 0.5 else None,
+                "not_before": None if not_before is None else timestamp(not_before),
                 "expires_on": None if expires_on is None else timestamp(expires_on),
                 "last_used_on": None if last_used is None else timestamp(last_used),
-                "policies": [self._token_policy(record.id) for _ in range(rng.choice((1, 1, 2)))],
+                "policies": self._token_policies(record.id),
             }
             condition = self._condition()
             if condition is not None:
@@ -405,34 +478,65 @@ class AccountSeeder:
 
     def _condition(self) -> JSON | None:
         rng = self.rng
-        kind = rng.choices(("none", "in", "in_and_not_in"), weights=(55, 35, 10))[0]
+        kind = rng.choices(
+            ("none", "in", "in_and_not_in", "not_in_only", "everything"), weights=(50, 30, 8, 7, 5)
+        )[0]
         if kind == "none":
             return None
         network = f"{rng.randint(11, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}"
-        request_ip: JSON = {"in": [f"{network}.0/24", f"2400:cb00:{rng.randint(1, 4095):x}::/48"]}
-        if kind == "in_and_not_in":
-            request_ip["not_in"] = [f"{network}.{rng.randint(1, 254)}/32"]
+        allowed = [f"{network}.0/24", f"2400:cb00:{rng.randint(1, 4095):x}::/48"]
+        host = [f"{network}.{rng.randint(1, 254)}/32"]
+        request_ip: JSON = {
+            "in": {"in": allowed},
+            "in_and_not_in": {"in": allowed, "not_in": host},
+            "not_in_only": {"not_in": host},
+            # Written as an allowlist, allowing every address.
+            "everything": {"in": ["0.0.0.0/0", "::/0"]},
+        }[kind]
         return {"request_ip": request_ip}
 
-    def _token_policy(self, account_id: str) -> JSON:
+    def _token_policies(self, account_id: str) -> list[JSON]:
+        """One or two allow policies; some wildcards narrowed by a deny of their writes."""
         rng = self.rng
-        groups = rng.sample(PERMISSION_GROUPS, k=rng.randint(1, 3))
-        zone = f"com.cloudflare.api.account.zone.{new_id(rng)}"
-        account = f"com.cloudflare.api.account.{account_id}"
-        resources: Any = rng.choices(
+        policies = [self._token_policy(account_id) for _ in range(rng.choice((1, 1, 2)))]
+        wide = policies[0]
+        writes = [g for g in wide["permission_groups"] if not g["name"].endswith("Read")]
+        if writes and _is_wildcard(wide["resources"]) and rng.random() < 0.25:
+            # Deny what the wildcard would let it change: it only reads there.
+            policies.append(
+                {
+                    "id": new_id(rng),
+                    "effect": "deny",
+                    "permission_groups": writes,
+                    "resources": wide["resources"],
+                }
+            )
+        return policies
+
+    def _token_policy(self, account_id: str) -> JSON:
+        """An allow policy whose permission groups fit its resources."""
+        rng = self.rng
+        zone = f"{_ZONE_SCOPE}.{new_id(rng)}"
+        account = f"{_ACCOUNT_SCOPE}.{account_id}"
+        bucket = f"{_BUCKET_SCOPE}.{account_id}_default_{rng.choice(_TOKEN_PURPOSES)}"
+        scope, resources = rng.choices(
             (
-                {account: "*"},
-                {zone: "*"},
-                {account: {"com.cloudflare.api.account.zone.*": "*"}},
-                {"com.cloudflare.api.account.*": "*"},
+                (_ACCOUNT_SCOPE, {account: "*"}),
+                (_ZONE_SCOPE, {zone: "*"}),
+                (_ZONE_SCOPE, {account: {f"{_ZONE_SCOPE}.*": "*"}}),
+                (_ACCOUNT_SCOPE, {f"{_ACCOUNT_SCOPE}.*": "*"}),
+                (_BUCKET_SCOPE, {bucket: "*"}),
             ),
-            weights=(45, 40, 10, 5),
+            weights=(40, 35, 12, 5, 8),
         )[0]
+        candidates = _groups_of(scope)
+        groups = rng.sample(candidates, k=rng.randint(1, min(3, len(candidates))))
+        resources_json: Any = resources
         return {
             "id": new_id(rng),
-            "effect": "deny" if rng.random() < 0.05 else "allow",
+            "effect": "allow",
             "permission_groups": [{"id": g["id"], "meta": {}, "name": g["name"]} for g in groups],
-            "resources": resources,
+            "resources": resources_json,
         }
 
     def _subscriptions(self, record: AccountRecord) -> None:
@@ -476,6 +580,16 @@ def subscription_record(
         },
         "state": "Paid",
     }
+
+
+def _is_wildcard(resources: JSON) -> bool:
+    """Whether resources reach every zone or the whole account (not named ones)."""
+    return any(
+        isinstance(value, dict)
+        or key.endswith("*")
+        or (key.startswith(f"{_ACCOUNT_SCOPE}.") and not key.startswith(f"{_ZONE_SCOPE}."))
+        for key, value in resources.items()
+    )
 
 
 def _member(member_id: str, user: JSON, roles: list[JSON], status: str) -> JSON:

@@ -18,7 +18,14 @@ from multidict import MultiMapping
 from . import _auditlog
 from ._errors import bad_request, conflict, forbidden, not_found, too_many_tokens
 from ._records import JSON, AccountRecord, Identity, new_id, parse_timestamp, timestamp
-from ._seed import PERMISSION_GROUPS, add_owner, add_roles, new_secret, subscription_record
+from ._seed import (
+    MEMBER_PERMISSION_GROUPS,
+    PERMISSION_GROUPS,
+    add_owner,
+    add_roles,
+    new_secret,
+    subscription_record,
+)
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 50
@@ -26,6 +33,8 @@ MAX_PER_PAGE = 50
 MAX_TOKENS_PER_ACCOUNT = 500
 
 _GROUPS_BY_ID = {group["id"]: group for group in PERMISSION_GROUPS}
+#: Member policies also take the role-named groups ("Super Administrator - All Privileges").
+_MEMBER_GROUPS_BY_ID = {group["id"]: group for group in MEMBER_PERMISSION_GROUPS} | _GROUPS_BY_ID
 
 
 @attrs.frozen
@@ -124,6 +133,26 @@ def single_page(items: list[JSON]) -> Outcome:
     """All of ``items`` in one page, as the single-page listings answer."""
     count = len(items)
     return Outcome(items, {"page": 1, "per_page": count, "count": count, "total_count": count})
+
+
+def _resource_group(group: Any, new_id: Callable[[], str]) -> JSON:
+    """A member policy's resource group, its scope kept (an id alone has none)."""
+    if not isinstance(group, dict):
+        return {"id": group, "scope": []}
+    scope = group.get("scope", [])
+    if not isinstance(scope, list) or not all(
+        isinstance(item, dict) and isinstance(item.get("key"), str) for item in scope
+    ):
+        raise bad_request("a resource group's scope must be a list of objects with a key")
+    kept: JSON = {
+        "id": group.get("id") or new_id(),
+        "scope": [
+            {"key": item["key"], "objects": list(item.get("objects") or [])} for item in scope
+        ],
+    }
+    if group.get("name") is not None:
+        kept["name"] = group["name"]
+    return kept
 
 
 def _sort_key(path: str) -> Callable[[JSON], tuple[bool, str]]:
@@ -302,7 +331,8 @@ class Store:
             if not isinstance(policy, dict):
                 raise bad_request("each policy must be an object")
             groups = [
-                self._permission_group(group) for group in policy.get("permission_groups", [])
+                self._permission_group(group, _MEMBER_GROUPS_BY_ID)
+                for group in policy.get("permission_groups", [])
             ]
             policies.append(
                 {
@@ -310,7 +340,7 @@ class Store:
                     "access": _choice(policy, "access", ("allow", "deny")) or "allow",
                     "permission_groups": groups,
                     "resource_groups": [
-                        {"id": group.get("id") if isinstance(group, dict) else group, "scope": []}
+                        _resource_group(group, self.new_id)
                         for group in policy.get("resource_groups", [])
                     ],
                 }
@@ -318,9 +348,9 @@ class Store:
         return policies
 
     @staticmethod
-    def _permission_group(group: Any) -> JSON:
+    def _permission_group(group: Any, known_groups: dict[Any, JSON] = _GROUPS_BY_ID) -> JSON:
         group_id = group.get("id") if isinstance(group, dict) else group
-        known = _GROUPS_BY_ID.get(group_id)
+        known = known_groups.get(group_id)
         if known is None:
             raise bad_request(f"Unknown permission group {group_id!r}")
         return {"id": known["id"], "meta": {}, "name": known["name"]}
