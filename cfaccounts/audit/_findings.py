@@ -102,8 +102,9 @@ def _domains(values: Iterable[str]) -> tuple[str, ...]:
 class Thresholds:
     """The limits the checks apply; every one can be changed."""
 
-    #: Pending invitations older than this many days are reported.
-    invitation_max_age_days: int = 30
+    #: Pending invitations older than this many days are reported (less than
+    #: the audit log's retention, or no invitation could be dated that old).
+    invitation_max_age_days: int = 14
     #: More super administrators than this in one account are reported.
     max_super_admins: int = 3
     #: More administrators (not counting super administrators) than this are reported.
