@@ -318,7 +318,7 @@ def _invitation_findings(
     now: datetime,
 ) -> Iterator[Finding]:
     severity: Severity = "medium" if level.privileged else "low"
-    to = f"invitation as {_LEVEL_WORDS[level]}"
+    to = f"invitation ({_LEVEL_WORDS[level]})"
     sent = invitations.sent.get(member.id or "")
     if sent is not None:
         if now - sent > timedelta(days=thresholds.invitation_max_age_days):
