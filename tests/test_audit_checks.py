@@ -25,6 +25,7 @@ ADMIN = "Administrator"
 AUDIT_LOG = "GET /accounts/{account_id}/logs/audit"
 
 Expected = set[tuple[str, str]]
+DEFAULTS = Thresholds()
 
 
 @attrs.frozen
@@ -46,7 +47,7 @@ class MemberCase:
     two_fa: bool = False
     email: str = "person@corp.example"
     enforce_2fa: bool = False
-    thresholds: Thresholds = Thresholds()
+    thresholds: Thresholds = DEFAULTS
     #: Days after the invitation the audit runs.
     days_later: float = 0
     #: Remove the invitation's audit-log entry.
@@ -92,7 +93,7 @@ async def add_member(sandbox: Sandbox, client: AsyncCloudflare, case: MemberCase
 
 
 async def audit(
-    sandbox: Sandbox, *, thresholds: Thresholds = Thresholds(), now: datetime | None = None
+    sandbox: Sandbox, *, thresholds: Thresholds = DEFAULTS, now: datetime | None = None
 ) -> tuple[Audit, list[Finding]]:
     async with sandbox.client(max_retries=0) as client:
         run = Audit(client, thresholds=thresholds, now=now)
@@ -296,7 +297,7 @@ class AccountCase:
     expected: Expected
     members: tuple[MemberCase, ...] = ()
     enforce_2fa: bool = True
-    thresholds: Thresholds = Thresholds()
+    thresholds: Thresholds = DEFAULTS
     #: Which check's findings, of the members, to compare instead of the account's.
     members_check: str | None = None
 
@@ -424,7 +425,7 @@ class TokenCase:
     issued_days_ago: float = 10
     used_days_ago: float | None = 1
     status: str = "active"
-    thresholds: Thresholds = Thresholds()
+    thresholds: Thresholds = DEFAULTS
 
 
 def resources(where: str, account_id: str) -> dict[str, Any]:
