@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cfaccounts import APIConnectionError, AsyncCloudflare, AuthenticationError
-from cfaccounts.audit import CHECK_SOURCES, CHECKS, SOURCES, Audit, Finding
+from cfaccounts.audit import CHECK_SOURCES, CHECKS, SOURCES, Audit, Finding, _run
 from cfaccounts.testing import Fault, Sandbox
 
 
@@ -268,3 +268,22 @@ def test_unusable_account_ids_are_refused_before_anything_is_sent(bad: str) -> N
     client = AsyncCloudflare(api_token="t", proxy=False)
     with pytest.raises(ValueError, match="account_ids"):
         Audit(client, account_ids=["0" * 32, bad])
+
+
+@pytest.mark.cloudflare_sandbox(accounts=5, members_per_account=2, tokens_per_account=2)
+async def test_a_failing_check_ends_the_audit_instead_of_hanging(
+    cloudflare_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug in a check")
+
+    monkeypatch.setattr(_run, "token_findings", broken)
+    async with cloudflare_sandbox.client() as client:
+        run = Audit(client, accounts_in_parallel=1)
+        # The worker dies on the first account; the others must not wait for it forever.
+        with pytest.raises(RuntimeError, match="a bug in a check"):
+            await asyncio.wait_for(_collect(run), 60)
+
+
+async def _collect(run: Audit) -> list[Finding]:
+    return [finding async for finding in run]

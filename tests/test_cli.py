@@ -30,6 +30,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cfaccounts.audit import CHECKS
 from cfaccounts.audit._report import FIELDS, csv_cell, report_schema
 from cfaccounts.cli import EXIT_CODES, write_atomically
 from cfaccounts.testing import Fault, Sandbox
@@ -206,6 +207,9 @@ def test_chosen_accounts_only(cloudflare_sandbox: Sandbox) -> None:
         (["--format", "xml"], {}, "'xml' is not one of"),
         (["--max-concurrency", "0"], {}, "--max-concurrency"),
         (["--max-wait", "-1"], {}, "--max-wait"),
+        (["--allowed-domain", " "], {}, "' ' is not an email domain"),
+        (["--allowed-domain", "a@corp.example"], {}, "is not an email domain"),
+        (["--audit-log-retention", "0"], {}, "--audit-log-retention"),
         (["--proxy", "ftp://proxy.example"], {}, "http:// or https://"),
         ([], {"CLOUDFLARE_LOG": "verbose"}, "CLOUDFLARE_LOG='verbose' is not a known level"),
         ([], {"HTTP_PROXY": "socks5://proxy.example"}, "http_proxy environment variable"),
@@ -619,7 +623,7 @@ def test_every_exit_code_is_documented_alike(code: str, meaning: str) -> None:
 
 
 def test_help_lists_the_environment_and_the_permissions() -> None:
-    help_text = cfaccounts("--help").stdout
+    help_text = " ".join(cfaccounts("--help").stdout.split())
     for needed in (
         "CLOUDFLARE_API_TOKEN",
         "CLOUDFLARE_API_USER_SERVICE_KEY",
@@ -628,9 +632,38 @@ def test_help_lists_the_environment_and_the_permissions() -> None:
         "NO_PROXY",
         "Account Settings Read",
         "Account API Tokens Read",
-        "GET /accounts/{account_id}/logs/audit: stale_invitation",
+        "GET /accounts/{account_id}/logs/audit: stale_invitation, invitation_age_unknown",
     ):
         assert needed in help_text
+
+
+def test_help_documents_every_check() -> None:
+    help_text = " ".join(cfaccounts("--help").stdout.split())
+    for check in CHECKS:
+        row = f"{check.id} {check.severity}. When: {check.trigger}. Reads: {check.reads}. Needs:"
+        assert " ".join(row.split()) in help_text
+
+
+@pytest.mark.cloudflare_sandbox(accounts=1, members_per_account=6, tokens_per_account=0)
+def test_allowed_domains_reach_the_check_and_the_report(cloudflare_sandbox: Sandbox) -> None:
+    result = cfaccounts(
+        "--format",
+        "json",
+        "--allowed-domain",
+        "@Sandbox.Example",
+        "--allowed-domain",
+        "corp.example",
+        sandbox=cloudflare_sandbox,
+    )
+    report = valid(json.loads(result.stdout))
+    assert report["thresholds"]["allowed_domains"] == ["sandbox.example", "corp.example"]
+    outsiders = {
+        f["subject_name"]
+        for f in report["findings"]
+        if f["check"] == ("member_outside_allowed_domain")
+    }
+    members = cloudflare_sandbox.store.accounts[cloudflare_sandbox.account_ids[0]].members
+    assert outsiders == {m["email"] for m in members.values()} - {"owner@sandbox.example"}
 
 
 def test_the_schema_is_shipped_and_valid() -> None:

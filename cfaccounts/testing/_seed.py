@@ -354,7 +354,7 @@ class AccountSeeder:
         """Access by policies: role-named groups over the account or one zone, or token groups."""
         rng = self.rng
         kind = rng.choices(
-            ("super", "admin", "zone_admin", "narrowed_super", "groups"),
+            ("super", "admin", "zone_super", "narrowed_super", "groups"),
             weights=(10, 15, 15, 10, 50),
         )[0]
         zone = f"{_ZONE_SCOPE}.{new_id(rng)}"
@@ -363,7 +363,7 @@ class AccountSeeder:
             return [self._member_policy(account_id, "allow", groups, zone)]
         named = _MEMBER_GROUP[SUPER_ADMIN if "super" in kind else "Administrator"]
         allow = self._member_policy(
-            account_id, "allow", [named], zone if kind == "zone_admin" else None
+            account_id, "allow", [named], zone if kind == "zone_super" else None
         )
         if kind == "narrowed_super":
             # Super administrator everywhere but one zone: an administrator, no more.
