@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 from cfaccounts.audit import CHECKS
 from cfaccounts.audit._report import FIELDS, csv_cell, report_schema
-from cfaccounts.cli import EXIT_CODES, write_atomically
+from cfaccounts.cli import EXIT_CODES, check_permissions, write_atomically
 from cfaccounts.testing import Fault, Sandbox
 
 ROOT = Path(__file__).parent.parent
@@ -672,3 +672,19 @@ def test_the_schema_is_shipped_and_valid() -> None:
         "const": 1,
         "description": "The version of this format.",
     }
+
+
+def test_the_docs_check_table_is_the_code_table() -> None:
+    page = (Path(__file__).parent.parent / "docs" / "cli.md").read_text()
+    rows = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in page.splitlines()
+        if line.startswith("| `") and line.count("|") == 6
+    ]
+    assert rows == [
+        [f"`{c.id}`", c.severity, c.trigger, c.reads, check_permissions(c.id)] for c in CHECKS
+    ]
+
+
+def test_the_schema_knows_every_check() -> None:
+    assert report_schema()["$defs"]["check"]["enum"] == [check.id for check in CHECKS]
