@@ -7,17 +7,21 @@ findings its subject must get: ``{(check, severity), ...}``.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cfaccounts import AsyncCloudflare
 from cfaccounts._converter import converter
 from cfaccounts.audit import CHECKS, Audit, Finding, Thresholds
-from cfaccounts.models import Policy
+from cfaccounts.audit._checks import ip_allowlist_gap
+from cfaccounts.models import ConditionRequestIP, Policy
 from cfaccounts.testing import Fault, Sandbox
 
 SUPER = "Super Administrator - All Privileges"
@@ -620,3 +624,25 @@ def test_every_check_has_a_case() -> None:
     assert produced == {check.id for check in CHECKS}
     near_misses = [case for case in cases if not case.expected]
     assert len(near_misses) >= 10
+
+
+# -- the IP allowlist, as a property ----------------------------------------------------------
+
+networks_v4 = st.builds(
+    lambda address, prefix: str(ipaddress.ip_network(f"{address}/{prefix}", strict=False)),
+    st.ip_addresses(v=4),
+    st.integers(min_value=0, max_value=32),
+)
+
+
+@given(st.lists(networks_v4, min_size=1, max_size=6), st.booleans())
+def test_an_allowlist_counts_only_if_some_address_is_left_out(
+    allowed: list[str], with_ipv6_range: bool
+) -> None:
+    listed = [*allowed, "2001:db8::/32"] if with_ipv6_range else allowed
+    gap = ip_allowlist_gap(ConditionRequestIP(in_=listed))
+    union = ipaddress.collapse_addresses(ipaddress.ip_network(n) for n in allowed)
+    covers_all = ipaddress.ip_network("0.0.0.0/0") in list(union)
+    assert (gap is not None) == covers_all
+    if covers_all:
+        assert "covers every address" in (gap or "")

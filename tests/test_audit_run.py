@@ -287,3 +287,21 @@ async def test_a_failing_check_ends_the_audit_instead_of_hanging(
 
 async def _collect(run: Audit) -> list[Finding]:
     return [finding async for finding in run]
+
+
+async def test_a_view_of_a_member_does_not_date_the_invitation() -> None:
+    async with Sandbox(
+        seed="audit", accounts=20, members_per_account=25, tokens_per_account=0, rate_limit=None
+    ) as sandbox:
+        # Seeded gaps: the invitation's entry is missing, a later view of the member is not.
+        only_viewed = {
+            member_id
+            for record in sandbox.store.accounts.values()
+            for member_id in record.members
+            if {e["action"]["type"] for e in record.audit if e["resource"]["id"] == member_id}
+            == {"view"}
+        }
+        assert only_viewed
+        _, findings = await run_audit(sandbox)
+    checks = {(f.subject_id, f.check) for f in findings if f.subject_id in only_viewed}
+    assert checks == {(member_id, "invitation_age_unknown") for member_id in only_viewed}
