@@ -359,8 +359,11 @@ class AccountSeeder:
         )[0]
         zone = f"{_ZONE_SCOPE}.{new_id(rng)}"
         if kind == "groups":
-            groups = rng.sample(PERMISSION_GROUPS, k=rng.randint(1, 3))
-            return [self._member_policy(account_id, "allow", groups, zone)]
+            # Zone groups over one zone, or account groups over the account.
+            on_zone = rng.random() < 0.5
+            candidates = _groups_of(_ZONE_SCOPE if on_zone else _ACCOUNT_SCOPE)
+            groups = rng.sample(candidates, k=rng.randint(1, 3))
+            return [self._member_policy(account_id, "allow", groups, zone if on_zone else None)]
         named = _MEMBER_GROUP[SUPER_ADMIN if "super" in kind else "Administrator"]
         allow = self._member_policy(
             account_id, "allow", [named], zone if kind == "zone_super" else None
