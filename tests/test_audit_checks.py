@@ -21,7 +21,7 @@ from cfaccounts import AsyncCloudflare
 from cfaccounts._converter import converter
 from cfaccounts.audit import CHECKS, Audit, Finding, Thresholds
 from cfaccounts.audit._checks import ip_allowlist_gap
-from cfaccounts.models import ConditionRequestIP, Policy
+from cfaccounts.models import Condition, ConditionRequestIP, Policy, TokenPolicy
 from cfaccounts.testing import Fault, Sandbox
 
 SUPER = "Super Administrator - All Privileges"
@@ -434,12 +434,13 @@ class TokenCase:
 
 def resources(where: str, account_id: str) -> dict[str, Any]:
     account = f"com.cloudflare.api.account.{account_id}"
-    return {
+    found: dict[str, dict[str, Any]] = {
         "zone": {ZONE: "*"},
         "all_zones": {account: {"com.cloudflare.api.account.zone.*": "*"}},
         "account": {account: "*"},
         "bucket": {f"com.cloudflare.edge.r2.bucket.{account_id}_default_logs": "*"},
-    }[where]
+    }
+    return found[where]
 
 
 async def token_findings_of(case: TokenCase) -> set[tuple[str, str]]:
@@ -455,14 +456,24 @@ async def token_findings_of(case: TokenCase) -> set[tuple[str, str]]:
                 account_id=account_id,
                 name="deploy",
                 policies=[
-                    {
-                        "effect": effect,  # type: ignore[typeddict-item]
-                        "permission_groups": [{"id": sandbox.permission_groups[g]} for g in groups],
-                        "resources": resources(where, account_id),
-                    }
-                    for effect, groups, where in case.policies
+                    converter.structure(
+                        {
+                            "id": f"p{index}",
+                            "effect": effect,
+                            "permission_groups": [
+                                {"id": sandbox.permission_groups[g]} for g in groups
+                            ],
+                            "resources": resources(where, account_id),
+                        },
+                        TokenPolicy,
+                    )
+                    for index, (effect, groups, where) in enumerate(case.policies)
                 ],
-                condition={"request_ip": request_ip} if request_ip else None,  # type: ignore[typeddict-item]
+                condition=(
+                    converter.structure({"request_ip": request_ip}, Condition)
+                    if request_ip
+                    else None
+                ),
                 expires_on=None if case.expires_in is None else days(case.expires_in),
                 not_before=None if case.not_before_in is None else days(case.not_before_in),
             )
@@ -641,8 +652,8 @@ def test_an_allowlist_counts_only_if_some_address_is_left_out(
 ) -> None:
     listed = [*allowed, "2001:db8::/32"] if with_ipv6_range else allowed
     gap = ip_allowlist_gap(ConditionRequestIP(in_=listed))
-    union = ipaddress.collapse_addresses(ipaddress.ip_network(n) for n in allowed)
-    covers_all = ipaddress.ip_network("0.0.0.0/0") in list(union)
+    union = ipaddress.collapse_addresses(ipaddress.IPv4Network(n) for n in allowed)
+    covers_all = ipaddress.IPv4Network("0.0.0.0/0") in list(union)
     assert (gap is not None) == covers_all
     if covers_all:
         assert "covers every address" in (gap or "")

@@ -204,7 +204,7 @@ def _groups(sandbox: Sandbox) -> list[dict[str, Any]]:
     with sandbox as running, running.sync_client() as client:
         account_id = running.account_ids[0]
         return [
-            {"name": g.name, "scopes": list(g.scopes)}
+            {"name": g.name, "scopes": list(g.scopes or ())}
             for g in client.accounts.tokens.permission_groups.list(account_id=account_id)
         ]
 
