@@ -56,6 +56,7 @@ async def test_findings_match_the_seeded_data(cloudflare_sandbox: Sandbox) -> No
     assert {f.check for f in findings} >= {check.id for check in CHECKS} - {
         "member_outside_allowed_domain",  # only with allowed domains
         "single_super_admin",  # most seeded accounts have several
+        "stale_invitation",  # only invitations from 14 to 30 days old, not in every seed
     }
 
 

@@ -28,6 +28,8 @@ import string
 from datetime import datetime, timedelta
 from typing import Any
 
+import attrs
+
 from ._records import JSON, AccountRecord, new_id, timestamp
 
 _GRANT_AREAS = (
@@ -346,9 +348,13 @@ class AccountSeeder:
         if rng.random() < 0.15:
             # A gap where the invitation was; a later look at the member is logged.
             seen = invited + (self.now - invited) * rng.uniform(0.1, 0.9)
-            record.audit.append(self._member_entry(record, member, seen, "view", "View Member"))
+            record.audit.append(
+                self._entry(record, seen, ("view", "View Member"), member_resource(record, member))
+            )
             return
-        record.audit.append(self._member_entry(record, member, invited, "create", "Add Member"))
+        record.audit.append(
+            self._entry(record, invited, ("create", "Add Member"), member_resource(record, member))
+        )
 
     def _member_policies(self, account_id: str) -> list[JSON]:
         """Access by policies: role-named groups over the account or one zone, or token groups."""
@@ -392,10 +398,12 @@ class AccountSeeder:
             ],
         }
 
-    def _member_entry(
-        self, record: AccountRecord, member: JSON, when: datetime, action: str, description: str
+    def _entry(
+        self, record: AccountRecord, when: datetime, action: tuple[str, str], resource: _Resource
     ) -> JSON:
+        """An audit-log entry of the owner's ``action`` (type, description) on ``resource``."""
         rng = self.rng
+        action_type, description = action
         return {
             "id": new_id(rng),
             "account": {"id": record.id, "name": record.name},
@@ -403,7 +411,7 @@ class AccountSeeder:
                 "description": description,
                 "result": "success",
                 "time": timestamp(when),
-                "type": action,
+                "type": action_type,
             },
             "actor": {
                 "id": self.owner["id"],
@@ -414,19 +422,18 @@ class AccountSeeder:
             },
             "raw": {
                 "cf_ray_id": f"{rng.getrandbits(64):016x}",
-                "method": "POST" if action == "create" else "GET",
+                "method": resource.method[action_type],
                 "status_code": 200,
-                "uri": f"/accounts/{record.id}/members"
-                + ("" if action == "create" else f"/{member['id']}"),
+                "uri": resource.uri[action_type],
                 "user_agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Safari/605.1.15",
             },
             "resource": {
-                "id": member["id"],
-                "product": "members",
-                "request": {"email": member["email"]},
+                "id": resource.id,
+                "product": resource.product,
+                "request": resource.request,
                 "response": {},
                 "scope": {"id": record.id, "type": "accounts"},
-                "type": "member",
+                "type": resource.type,
             },
             "zone": {},
         }
@@ -477,6 +484,15 @@ class AccountSeeder:
                 token["condition"] = condition
             record.tokens[token_id] = token
             secrets[token_id] = new_secret(rng)
+            retained = max(issued, self.now - timedelta(days=AUDIT_LOG_RETENTION_DAYS))
+            if rng.random() < 0.5:
+                rolled = retained + (self.now - retained) * rng.uniform(0.05, 0.95)
+                record.audit.append(
+                    self._entry(
+                        record, rolled, ("update", "Roll Token"), token_resource(record, token)
+                    )
+                )
+        record.audit.sort(key=lambda entry: entry["action"]["time"])
         return secrets
 
     def _condition(self) -> JSON | None:
@@ -583,6 +599,41 @@ def subscription_record(
         },
         "state": "Paid",
     }
+
+
+@attrs.frozen
+class _Resource:
+    """What an audit-log entry is about, and the request per action type that changed it."""
+
+    id: str
+    product: str
+    type: str
+    request: JSON
+    method: dict[str, str]
+    uri: dict[str, str]
+
+
+def member_resource(record: AccountRecord, member: JSON) -> _Resource:
+    members = f"/accounts/{record.id}/members"
+    return _Resource(
+        member["id"],
+        "members",
+        "member",
+        {"email": member["email"]},
+        {"create": "POST", "view": "GET"},
+        {"create": members, "view": f"{members}/{member['id']}"},
+    )
+
+
+def token_resource(record: AccountRecord, token: JSON) -> _Resource:
+    return _Resource(
+        token["id"],
+        "tokens",
+        "token",
+        {},
+        {"update": "PUT"},
+        {"update": f"/accounts/{record.id}/tokens/{token['id']}/value"},
+    )
 
 
 def _is_wildcard(resources: JSON) -> bool:
