@@ -45,7 +45,8 @@ class CannedAPI:
             iter(Sandbox(seed="bench", accounts=1, members_per_account=50).store.accounts.values())
         )
         members = list(record.members.values())
-        self.member = json.dumps(members[1]).encode()
+        # A member granted access by roles (what bare_member in structuring.py builds).
+        self.member = json.dumps(next(m for m in members[1:] if m["roles"])).encode()
         # Two pages' worth of distinct ids: consecutive pages never repeat,
         # as a listing that makes progress does not.
         self.members = [

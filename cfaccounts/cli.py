@@ -44,6 +44,7 @@ from ._ratelimit import CLOUDFLARE_RATE_LIMIT, RateLimit
 from ._version import __version__
 from .audit import (
     CHECK_SOURCES,
+    CHECKS,
     SEVERITIES,
     SOURCES,
     AccountFailure,
@@ -149,6 +150,15 @@ def _account_ids(
         except ValueError as error:
             raise click.BadParameter(str(error)) from None
     return value
+
+
+def _allowed_domains(
+    context: click.Context, parameter: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    try:
+        return Thresholds(allowed_domains=value).allowed_domains
+    except ValueError as error:
+        raise click.BadParameter(str(error).removeprefix("allowed_domains: ")) from None
 
 
 def _proxy(context: click.Context, parameter: click.Parameter, value: str | None) -> ProxySetting:
@@ -473,8 +483,27 @@ def _permission_rows() -> list[tuple[str, str]]:
     return rows
 
 
+def check_permissions(check: str) -> str:
+    """The token permissions a check needs (through the sources it reads)."""
+    return ", ".join(dict.fromkeys(SOURCES[source].permission for source in CHECK_SOURCES[check]))
+
+
+def _check_rows() -> list[tuple[str, str]]:
+    return [
+        (
+            check.id,
+            f"{check.severity}. When: {check.trigger}. Reads: {check.reads}."
+            f" Needs: {check_permissions(check.id)}.",
+        )
+        for check in CHECKS
+    ]
+
+
 _EPILOG = "\n\n".join(
     [
+        "\b\nChecks (a member's privilege: super administrator or administrator of the whole\n"
+        "account by role or policy, less deny policies; writes; reads only):\n"
+        + _rows(_check_rows(), 29),
         "\b\nExit codes (when several apply, the first listed wins):\n"
         + _rows(((code.rjust(3), meaning) for code, meaning in EXIT_CODES), 3),
         "\b\nEnvironment:\n"
@@ -596,6 +625,28 @@ def main() -> None:
     help="Super administrators allowed per account.",
 )
 @click.option(
+    "--max-admins",
+    type=click.IntRange(min=0),
+    default=Thresholds().max_admins,
+    show_default=True,
+    help="Administrators (not super) allowed per account.",
+)
+@click.option(
+    "--allowed-domain",
+    "allowed_domains",
+    multiple=True,
+    metavar="DOMAIN",
+    callback=_allowed_domains,
+    help="An email domain members may have (repeatable; subdomains too); default: any.",
+)
+@click.option(
+    "--audit-log-retention",
+    type=click.IntRange(min=1),
+    default=Thresholds().audit_log_retention_days,
+    show_default=True,
+    help="Days of audit log the API keeps (older invitations have an unknown age).",
+)
+@click.option(
     "--expiring-within",
     type=click.IntRange(min=0),
     default=Thresholds().expiring_within_days,
@@ -608,6 +659,20 @@ def main() -> None:
     default=Thresholds().unused_for_days,
     show_default=True,
     help="Days without use before a token is reported.",
+)
+@click.option(
+    "--token-max-age",
+    type=click.IntRange(min=0),
+    default=Thresholds().token_max_age_days,
+    show_default=True,
+    help="Days since a token was issued before it is reported as not rotated.",
+)
+@click.option(
+    "--token-max-lifetime",
+    type=click.IntRange(min=0),
+    default=Thresholds().token_max_lifetime_days,
+    show_default=True,
+    help="Days of validity (start to expiry) beyond which a token is reported.",
 )
 @click.option(
     "--sandbox", is_flag=True, help="Audit the embedded sandbox (no account, no network)."
@@ -633,24 +698,36 @@ def audit(
     proxy: ProxySetting,
     invitation_max_age: int,
     max_super_admins: int,
+    max_admins: int,
+    allowed_domains: tuple[str, ...],
+    audit_log_retention: int,
     expiring_within: int,
     unused_for: int,
+    token_max_age: int,
+    token_max_lifetime: int,
     sandbox: bool,
     sandbox_accounts: int,
 ) -> None:
     """Audit the members and API tokens of your accounts.
 
-    Reports members without two-factor authentication, stale invitations,
-    too many super administrators, and tokens without an IP allowlist,
-    never expiring, expired but not disabled, expiring soon, unused, or
-    allowing wildcard resources.
+    Rates members by privilege (roles and policies) and tokens by what they
+    may do where; reports accounts not enforcing two-factor authentication,
+    members without it or outside the allowed domains, old or undatable
+    invitations, too many (or a single) super administrators, and tokens
+    without an IP allowlist or expiry, unused, old, long-lived or broad.
+    Every check is listed below.
     """
     errors = Console(stderr=True, soft_wrap=True)
     thresholds = Thresholds(
         invitation_max_age_days=invitation_max_age,
         max_super_admins=max_super_admins,
+        max_admins=max_admins,
         expiring_within_days=expiring_within,
         unused_for_days=unused_for,
+        token_max_age_days=token_max_age,
+        token_max_lifetime_days=token_max_lifetime,
+        audit_log_retention_days=audit_log_retention,
+        allowed_domains=allowed_domains,
     )
     client_options: dict[str, Any] = {
         "rate_limit": rate_limit,

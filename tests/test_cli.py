@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,8 +30,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cfaccounts.audit import CHECKS
 from cfaccounts.audit._report import FIELDS, csv_cell, report_schema
-from cfaccounts.cli import EXIT_CODES, write_atomically
+from cfaccounts.cli import EXIT_CODES, check_permissions, write_atomically
 from cfaccounts.testing import Fault, Sandbox
 
 ROOT = Path(__file__).parent.parent
@@ -140,10 +142,24 @@ def test_fail_on_sets_exit_1(fail_on: str | None, code: int) -> None:
 
 @pytest.mark.cloudflare_sandbox(accounts=1, members_per_account=1, tokens_per_account=0)
 def test_fail_on_ignores_milder_findings(cloudflare_sandbox: Sandbox) -> None:
+    account_id = cloudflare_sandbox.account_ids[0]
+    # A clean account: enforcing 2FA, with a second super administrator (no lock-out).
+    cloudflare_sandbox.amend(account_id, settings={"enforce_twofactor": True})
+    with cloudflare_sandbox.sync_client() as client:
+        super_admin = next(r for r in client.accounts.roles.list(account_id=account_id))
+        second = client.accounts.members.create(
+            account_id=account_id, email="second@sandbox.example", roles=[super_admin.id]
+        )
+        assert second.id
+        cloudflare_sandbox.amend(
+            account_id,
+            second.id,
+            status="accepted",
+            user={"two_factor_authentication_enabled": True},
+        )
     result = cfaccounts("--format", "json", "--fail-on", "low", sandbox=cloudflare_sandbox)
     assert (result.returncode, json.loads(result.stdout)["findings"]) == (0, [])
     with cloudflare_sandbox.sync_client() as client:
-        account_id = cloudflare_sandbox.account_ids[0]
         client.accounts.tokens.create(
             account_id=account_id,
             name="open",
@@ -154,9 +170,14 @@ def test_fail_on_ignores_milder_findings(cloudflare_sandbox: Sandbox) -> None:
                     "resources": {f"com.cloudflare.api.account.{account_id}": "*"},
                 }
             ],
+            expires_on=datetime.now(UTC) + timedelta(days=60),
         )
     result = cfaccounts("--format", "json", "--fail-on", "high", sandbox=cloudflare_sandbox)
-    assert {f["severity"] for f in json.loads(result.stdout)["findings"]} == {"medium", "low"}
+    # Zone Read over the whole account, from any address: medium, twice.
+    assert sorted((f["check"], f["severity"]) for f in json.loads(result.stdout)["findings"]) == [
+        ("token_wildcard_resources", "medium"),
+        ("token_without_ip_limit", "medium"),
+    ]
     assert result.returncode == 0
     medium = cfaccounts("--format", "json", "--fail-on", "medium", sandbox=cloudflare_sandbox)
     assert medium.returncode == 1
@@ -188,6 +209,9 @@ def test_chosen_accounts_only(cloudflare_sandbox: Sandbox) -> None:
         (["--format", "xml"], {}, "'xml' is not one of"),
         (["--max-concurrency", "0"], {}, "--max-concurrency"),
         (["--max-wait", "-1"], {}, "--max-wait"),
+        (["--allowed-domain", " "], {}, "' ' is not an email domain"),
+        (["--allowed-domain", "a@corp.example"], {}, "is not an email domain"),
+        (["--audit-log-retention", "0"], {}, "--audit-log-retention"),
         (["--proxy", "ftp://proxy.example"], {}, "http:// or https://"),
         ([], {"CLOUDFLARE_LOG": "verbose"}, "CLOUDFLARE_LOG='verbose' is not a known level"),
         ([], {"HTTP_PROXY": "socks5://proxy.example"}, "http_proxy environment variable"),
@@ -316,7 +340,9 @@ def test_the_progress_line_shows_a_rate_limit_wait(cloudflare_sandbox: Sandbox) 
 
 
 @pytest.mark.cloudflare_sandbox(accounts=2, members_per_account=25, tokens_per_account=6)
-def test_a_forbidden_audit_log_leaves_one_check_not_checked(cloudflare_sandbox: Sandbox) -> None:
+def test_a_forbidden_audit_log_leaves_the_invitation_checks_not_checked(
+    cloudflare_sandbox: Sandbox,
+) -> None:
     cloudflare_sandbox.inject(Fault.error(403), "GET /accounts/{account_id}/logs/audit", times=None)
     result = cfaccounts("--format", "json", sandbox=cloudflare_sandbox)
     assert result.returncode == 0
@@ -326,10 +352,10 @@ def test_a_forbidden_audit_log_leaves_one_check_not_checked(cloudflare_sandbox: 
     assert report["accounts"]["failed"] == []
     not_checked = report["accounts"]["not_checked"]
     assert not_checked
-    assert {item["check"] for item in not_checked} == {"stale_invitation"}
+    assert {item["check"] for item in not_checked} == {"stale_invitation", "invitation_age_unknown"}
     assert {item["permission"] for item in not_checked} == {"Account Settings Read"}
     checks = {f["check"] for f in report["findings"]}
-    assert "stale_invitation" not in checks
+    assert not {"stale_invitation", "invitation_age_unknown"} & checks
     assert {"member_without_2fa", "token_without_ip_limit", "token_never_expires"} <= checks
     assert re.search(
         r"^not checked: stale_invitation on account \w+ .+: needs Account Settings Read "
@@ -486,7 +512,8 @@ def test_csv_is_rows_only_with_a_valid_summary_sidecar(tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(target.read_text())))
     assert rows
     assert list(rows[0]) == FIELDS
-    assert {row["subject_kind"] for row in rows} == {"member", "token"}
+    assert {row["subject_kind"] for row in rows} <= {"account", "member", "token"}
+    assert {row["subject_kind"] for row in rows} >= {"member", "token"}
     sidecar = tmp_path / "findings.csv.summary.json"
     summary = valid(json.loads(sidecar.read_text()))
     assert "findings" not in summary
@@ -600,7 +627,7 @@ def test_every_exit_code_is_documented_alike(code: str, meaning: str) -> None:
 
 
 def test_help_lists_the_environment_and_the_permissions() -> None:
-    help_text = cfaccounts("--help").stdout
+    help_text = " ".join(cfaccounts("--help").stdout.split())
     for needed in (
         "CLOUDFLARE_API_TOKEN",
         "CLOUDFLARE_API_USER_SERVICE_KEY",
@@ -609,9 +636,38 @@ def test_help_lists_the_environment_and_the_permissions() -> None:
         "NO_PROXY",
         "Account Settings Read",
         "Account API Tokens Read",
-        "GET /accounts/{account_id}/logs/audit: stale_invitation",
+        "GET /accounts/{account_id}/logs/audit: stale_invitation, invitation_age_unknown",
     ):
         assert needed in help_text
+
+
+def test_help_documents_every_check() -> None:
+    help_text = " ".join(cfaccounts("--help").stdout.split())
+    for check in CHECKS:
+        row = f"{check.id} {check.severity}. When: {check.trigger}. Reads: {check.reads}. Needs:"
+        assert " ".join(row.split()) in help_text
+
+
+@pytest.mark.cloudflare_sandbox(accounts=1, members_per_account=6, tokens_per_account=0)
+def test_allowed_domains_reach_the_check_and_the_report(cloudflare_sandbox: Sandbox) -> None:
+    result = cfaccounts(
+        "--format",
+        "json",
+        "--allowed-domain",
+        "@Sandbox.Example",
+        "--allowed-domain",
+        "corp.example",
+        sandbox=cloudflare_sandbox,
+    )
+    report = valid(json.loads(result.stdout))
+    assert report["thresholds"]["allowed_domains"] == ["sandbox.example", "corp.example"]
+    outsiders = {
+        f["subject_name"]
+        for f in report["findings"]
+        if f["check"] == ("member_outside_allowed_domain")
+    }
+    members = cloudflare_sandbox.store.accounts[cloudflare_sandbox.account_ids[0]].members
+    assert outsiders == {m["email"] for m in members.values()} - {"owner@sandbox.example"}
 
 
 def test_the_schema_is_shipped_and_valid() -> None:
@@ -620,3 +676,19 @@ def test_the_schema_is_shipped_and_valid() -> None:
         "const": 1,
         "description": "The version of this format.",
     }
+
+
+def test_the_docs_check_table_is_the_code_table() -> None:
+    page = (Path(__file__).parent.parent / "docs" / "cli.md").read_text()
+    rows = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in page.splitlines()
+        if line.startswith("| `") and line.count("|") == 6
+    ]
+    assert rows == [
+        [f"`{c.id}`", c.severity, c.trigger, c.reads, check_permissions(c.id)] for c in CHECKS
+    ]
+
+
+def test_the_schema_knows_every_check() -> None:
+    assert report_schema()["$defs"]["check"]["enum"] == [check.id for check in CHECKS]

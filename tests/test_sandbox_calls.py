@@ -304,10 +304,14 @@ async def test_audit_log_cursor_filters_and_window(
 async def test_account_token_reaches_only_its_account(cloudflare_sandbox: Sandbox) -> None:
     own, other = cloudflare_sandbox.account_ids[:2]
     record = cloudflare_sandbox.store.accounts[own]
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     token_id = next(
         t["id"]
         for t in record.tokens.values()
-        if t["status"] == "active" and (t["expires_on"] is None or t["expires_on"] > "2100")
+        # Usable: active, valid already, not expired.
+        if t["status"] == "active"
+        and (t["not_before"] is None or t["not_before"] < now)
+        and (t["expires_on"] is None or t["expires_on"] > now)
     )
     secret = cloudflare_sandbox.store.secret_of(token_id)
     async with cloudflare_sandbox.client(api_token=secret, max_retries=0) as client:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from cfaccounts._converter import converter
-from cfaccounts.models import Account, Member, Role, Subscription, Token
+from cfaccounts.models import Account, Member, Policy, Role, Subscription, Token
 from cfaccounts.testing import Sandbox
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -71,6 +71,24 @@ def test_records_structure_into_the_sdk_models() -> None:
             converter.structure(subscription, Subscription)
 
 
+SUPER = "Super Administrator - All Privileges"
+
+
+def _policy_grants(member: dict[str, Any], group: str, where: str, access: str) -> bool:
+    """Whether a member policy of ``access`` grants ``group`` over the account or one zone."""
+    return any(
+        policy["access"] == access
+        and any(g["name"] == group for g in policy["permission_groups"])
+        and any(
+            (obj["key"] == "*") == (where == "*")
+            for rg in policy["resource_groups"]
+            for scope in rg["scope"]
+            for obj in scope["objects"]
+        )
+        for policy in member["policies"]
+    )
+
+
 def _wildcard(resources: dict[str, Any]) -> bool:
     return any(
         key.endswith("*") or (isinstance(value, dict) and _wildcard(value))
@@ -118,11 +136,131 @@ def test_data_covers_what_an_audit_looks_for() -> None:
             not _wildcard(p["resources"]) for t in tokens for p in t["policies"]
         ),
         "subscriptions": any(r.subscriptions for r in records),
-        "invites logged": all(
-            any(e["resource"]["id"] == m["id"] for e in r.audit)
+        "pending invitations logged, except gaps": any(
+            e["resource"]["id"] == m["id"] and e["action"]["type"] == "create"
             for r in records
+            for e in r.audit
             for m in r.members.values()
             if m["status"] == "pending"
         ),
+        "a gap where an invitation was, a view of the member after": any(
+            e["action"]["type"] == "view" for r in records for e in r.audit
+        ),
+        "super administrator by policy": any(
+            _policy_grants(m, SUPER, "*", "allow") for m in members
+        ),
+        "administrator by policy": any(
+            _policy_grants(m, "Administrator", "*", "allow") for m in members
+        ),
+        "super administrator of one zone": any(
+            _policy_grants(m, SUPER, "zone", "allow") for m in members
+        ),
+        "super administrator narrowed by a deny": any(
+            _policy_grants(m, SUPER, "zone", "deny") for m in members
+        ),
+        "not_before in the future": any(
+            t["not_before"] and t["not_before"] > stamp and t["status"] == "active" for t in tokens
+        ),
+        "deny list only": any(
+            "condition" in t and "in" not in t["condition"]["request_ip"] for t in tokens
+        ),
+        "allowlist of every address": any(
+            "0.0.0.0/0" in t.get("condition", {}).get("request_ip", {}).get("in", [])
+            for t in tokens
+        ),
+        "a deny narrowing a wildcard": any(
+            p["effect"] == "deny" and _wildcard(p["resources"])
+            for t in tokens
+            for p in t["policies"]
+        ),
+        "R2 bucket resources": any(
+            key.startswith("com.cloudflare.edge.r2.bucket.")
+            for t in tokens
+            for p in t["policies"]
+            for key in p["resources"]
+        ),
     }
     assert [name for name, present in found.items() if not present] == []
+
+
+def test_token_permission_groups_fit_their_resources() -> None:
+    sandbox = Sandbox(accounts=20, members_per_account=2, tokens_per_account=20, now=NOW)
+    scopes = {group["name"]: group["scopes"][0] for group in _groups(sandbox)}
+    for record in sandbox.store.accounts.values():
+        for token in record.tokens.values():
+            for policy in token["policies"]:
+                for key, value in policy["resources"].items():
+                    where = (
+                        "com.cloudflare.api.account.zone"
+                        if isinstance(value, dict) or ".zone." in key
+                        else "com.cloudflare.edge.r2.bucket"
+                        if ".r2.bucket." in key
+                        else "com.cloudflare.api.account"
+                    )
+                    assert {scopes[g["name"]] for g in policy["permission_groups"]} == {where}
+
+
+def _groups(sandbox: Sandbox) -> list[dict[str, Any]]:
+    with sandbox as running, running.sync_client() as client:
+        account_id = running.account_ids[0]
+        return [
+            {"name": g.name, "scopes": list(g.scopes or ())}
+            for g in client.accounts.tokens.permission_groups.list(account_id=account_id)
+        ]
+
+
+def test_the_audit_log_keeps_30_days() -> None:
+    sandbox = Sandbox(accounts=20, members_per_account=30, tokens_per_account=0, now=NOW)
+    oldest = min(e["action"]["time"] for r in sandbox.store.accounts.values() for e in r.audit)
+    assert oldest >= (NOW - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def test_member_policies_take_role_named_groups_and_keep_their_scope() -> None:
+    async with Sandbox(accounts=1, members_per_account=1, tokens_per_account=0) as sandbox:
+        account_id = sandbox.account_ids[0]
+        scope = {
+            "key": f"com.cloudflare.api.account.{account_id}",
+            "objects": [{"key": "com.cloudflare.api.account.zone.abc"}],
+        }
+        policy = converter.structure(
+            {
+                "access": "allow",
+                "permission_groups": [{"id": sandbox.permission_groups[SUPER]}],
+                "resource_groups": [{"id": "rg", "scope": [scope]}],
+            },
+            Policy,
+        )
+        async with sandbox.client() as client:
+            member = await client.accounts.members.create(
+                account_id=account_id, email="zone.admin@example.com", policies=[policy]
+            )
+            assert member.id
+            read = await client.accounts.members.get(member.id, account_id=account_id)
+    [granted] = read.policies or []
+    assert [g.name for g in granted.permission_groups or []] == [SUPER]
+    assert converter.unstructure((granted.resource_groups or [])[0].scope) == [scope]
+
+
+async def test_tests_can_punch_gaps_in_the_audit_log_and_amend_records() -> None:
+    async with Sandbox(accounts=1, members_per_account=1, tokens_per_account=0) as sandbox:
+        account_id = sandbox.account_ids[0]
+        async with sandbox.client() as client:
+            kept = await client.accounts.members.create(account_id=account_id, email="a@x.example")
+            lost = await client.accounts.members.create(account_id=account_id, email="b@x.example")
+            assert kept.id and lost.id
+            assert sandbox.punch_audit_log_gap(account_id, resource_id=lost.id) == 1
+            assert sandbox.punch_audit_log_gap(account_id, resource_id=lost.id) == 0
+            since = datetime.now(UTC) - timedelta(days=1)
+            logged = [
+                entry.resource.id if entry.resource else None
+                async for entry in client.accounts.logs.audit.list(
+                    account_id=account_id, since=since, before=since + timedelta(days=2)
+                )
+            ]
+            assert logged == [kept.id]
+            sandbox.amend(account_id, kept.id, user={"two_factor_authentication_enabled": True})
+            read = await client.accounts.members.get(kept.id, account_id=account_id)
+            assert read.user and read.user.two_factor_authentication_enabled
+            assert read.user.email == "a@x.example"  # merged, not replaced
+            assert sandbox.punch_audit_log_gap(account_id, before=NOW - timedelta(days=400)) == 0
+            assert sandbox.punch_audit_log_gap(account_id) == 1

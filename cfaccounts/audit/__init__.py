@@ -8,10 +8,13 @@
 ...         print(finding.severity, finding.account_name, finding.subject_name, finding.detail)
 ...     print(run.failures)
 
-The checks and their severities are listed in :mod:`cfaccounts.audit._checks`;
-``cfaccounts audit`` runs one from the command line.
+The checks, their severities, triggers and the fields they read are
+:data:`CHECKS`; the token permission each needs follows from
+:data:`CHECK_SOURCES` and :data:`SOURCES`. ``cfaccounts audit`` runs an
+audit from the command line.
 """
 
+from ._checks import CHECKS, Check
 from ._findings import (
     SEVERITIES,
     AccountFailure,
@@ -25,11 +28,13 @@ from ._report import report_schema
 from ._run import CHECK_SOURCES, SOURCES, Audit, Source
 
 __all__ = [
+    "CHECKS",
     "CHECK_SOURCES",
     "SEVERITIES",
     "SOURCES",
     "AccountFailure",
     "Audit",
+    "Check",
     "Finding",
     "NotChecked",
     "Severity",

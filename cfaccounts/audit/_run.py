@@ -20,8 +20,9 @@ from .._exceptions import (
     PermissionDeniedError,
     RateLimitError,
 )
+from ..models import Account as AccountModel
 from ..models import Member
-from ._checks import member_findings, token_findings
+from ._checks import Invitations, member_findings, token_findings
 from ._findings import AccountFailure, Finding, NotChecked, Thresholds
 
 _PER_PAGE = 50
@@ -29,7 +30,9 @@ _AUDIT_LOG_LIMIT = 1000
 #: How long to wait after a 429 that names no Retry-After: Cloudflare's whole window.
 _WINDOW = 300.0
 
-Account = tuple[str, str]  # (id, name)
+#: (id, name) and the account as listed, when it was.
+Account = tuple[str, str]
+Queued = tuple[str, AccountModel | None]
 T = TypeVar("T")
 
 
@@ -46,7 +49,6 @@ class Source:
 SOURCES: dict[str, Source] = {
     "account": Source("GET /accounts/{account_id}", "Account Settings Read"),
     "members": Source("GET /accounts/{account_id}/members", "Account Settings Read"),
-    "roles": Source("GET /accounts/{account_id}/roles", "Account Settings Read"),
     "tokens": Source("GET /accounts/{account_id}/tokens", "Account API Tokens Read"),
     "audit_log": Source("GET /accounts/{account_id}/logs/audit", "Account Settings Read"),
 }
@@ -57,22 +59,31 @@ A source the credential may not read (a 403) leaves the checks that need it
 """
 
 CHECK_SOURCES: dict[str, tuple[str, ...]] = {
-    # Whether a member is a super administrator (the severity) comes from the roles.
-    "member_without_2fa": ("members", "roles"),
+    # settings.enforce_twofactor: from the accounts listing, or read for --account.
+    "account_2fa_not_enforced": ("account", "members"),
+    "single_super_admin": ("members",),
+    # Worded (and rated) as for an account not enforcing 2FA when its settings are unknown.
+    "member_without_2fa": ("members",),
+    "member_outside_allowed_domain": ("members",),
     # The invitation's date comes from the audit log, read only when one is pending.
     "stale_invitation": ("members", "audit_log"),
-    "too_many_super_admins": ("members", "roles"),
+    "invitation_age_unknown": ("members", "audit_log"),
+    "too_many_super_admins": ("members",),
+    "too_many_admins": ("members",),
     "token_without_ip_limit": ("tokens",),
     "token_never_expires": ("tokens",),
     "token_expired_not_disabled": ("tokens",),
     "token_expiring_soon": ("tokens",),
     "token_unused": ("tokens",),
+    "token_not_rotated": ("tokens",),
+    "token_long_lifetime": ("tokens",),
     "token_wildcard_resources": ("tokens",),
 }
 """The :data:`SOURCES` each check needs.
 
-``account`` (the name, read only for ``account_ids``) is needed by none:
-without it, findings carry the account id and an empty name.
+``account`` (its name and settings) comes with the accounts listing; it is
+read on its own only for ``account_ids``. Without it, findings carry the
+account id and an empty name.
 """
 
 
@@ -177,27 +188,32 @@ class Audit:
                     await walk
 
     async def _walk(self, findings: asyncio.Queue[Finding | None]) -> None:
-        accounts: asyncio.Queue[Account | None] = asyncio.Queue(self.accounts_in_parallel)
+        accounts: asyncio.Queue[Queued | None] = asyncio.Queue(self.accounts_in_parallel)
         workers = [
             asyncio.create_task(self._work(accounts, findings))
             for _ in range(self.accounts_in_parallel)
         ]
+        # Fed alongside the workers: a worker that fails ends the feed too,
+        # rather than leaving it blocked on a queue nobody empties.
+        feed = asyncio.create_task(self._feed(accounts, len(workers)))
         try:
-            await self._feed(accounts)
-            for _ in workers:
-                await accounts.put(None)
-            await asyncio.gather(*workers)
+            await asyncio.gather(feed, *workers)
         finally:
-            for worker in workers:
-                worker.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+            for task in (feed, *workers):
+                task.cancel()
+            await asyncio.gather(feed, *workers, return_exceptions=True)
             findings.put_nowait(None)
 
-    async def _feed(self, accounts: asyncio.Queue[Account | None]) -> None:
-        """Queue every account to audit, listing them page by page as workers go."""
+    async def _feed(self, accounts: asyncio.Queue[Queued | None], workers: int) -> None:
+        """Queue every account to audit, page by page as workers go, then a stop per worker."""
+        await self._queue_accounts(accounts)
+        for _ in range(workers):
+            await accounts.put(None)
+
+    async def _queue_accounts(self, accounts: asyncio.Queue[Queued | None]) -> None:
         if self.account_ids is not None:
             for account_id in self.account_ids:
-                await accounts.put((account_id, ""))
+                await accounts.put((account_id, None))
             return
         first = await self.client.accounts.list(per_page=_PER_PAGE)
         self._reached = True
@@ -205,14 +221,16 @@ class Audit:
         self.accounts_total = info.total_count if info and info.total_count is not None else None
         async for page in first.iter_pages():
             for account in page.result:
-                await accounts.put((account.id, account.name))
+                await accounts.put((account.id, account))
 
     async def _work(
-        self, accounts: asyncio.Queue[Account | None], findings: asyncio.Queue[Finding | None]
+        self, accounts: asyncio.Queue[Queued | None], findings: asyncio.Queue[Finding | None]
     ) -> None:
-        while (account := await accounts.get()) is not None:
+        while (queued := await accounts.get()) is not None:
+            listed = queued[1]
+            account = (queued[0], listed.name if listed else "")
             try:
-                for finding in await self._audit_account(account):
+                for finding in await self._audit_account(queued):
                     findings.put_nowait(finding)
             except AuthenticationError:
                 raise  # the credential, not this account: nothing else can be read
@@ -273,27 +291,23 @@ class Audit:
         self.retry_after = retry_after
         self.client.rate_limiter.pause(retry_after)
 
-    async def _audit_account(self, account: Account) -> list[Finding]:
+    async def _audit_account(self, queued: Queued) -> list[Finding]:
         accounts = self.client.accounts
-        account_id, name = account
+        account_id, listed = queued
         # Source name → the 403 that refused it.
         forbidden: dict[str, PermissionDeniedError] = {}
-        if not name:
+        if listed is None:
             # A 404 here fails the account; a 403 leaves the findings without its name.
-            found = await self._read(
+            listed = await self._read(
                 forbidden, "account", lambda: accounts.get(account_id=account_id)
             )
-            account = (account_id, found.name if found is not None else "")
-        members, roles, tokens = await _gather(
+        account = (account_id, listed.name if listed is not None else "")
+        settings = listed.settings if listed is not None else None
+        members, tokens = await _gather(
             self._read(
                 forbidden,
                 "members",
                 lambda: _all(accounts.members.list(account_id=account_id, per_page=_PER_PAGE)),
-            ),
-            self._read(
-                forbidden,
-                "roles",
-                lambda: _all(accounts.roles.list(account_id=account_id, per_page=_PER_PAGE)),
             ),
             self._read(
                 forbidden,
@@ -305,14 +319,9 @@ class Audit:
                 ),
             ),
         )
-        invited_on: dict[str, datetime] = {}
+        invitations = Invitations(covers_days=self.thresholds.audit_log_retention_days)
         if members is not None:
-            invited_on = (
-                await self._read(
-                    forbidden, "audit_log", lambda: self._invitations(account_id, members)
-                )
-                or {}
-            )
+            invitations = await self._invitations(forbidden, account_id, members)
         unread = {
             check: next(source for source in sources if source in forbidden)
             for check, sources in CHECK_SOURCES.items()
@@ -335,8 +344,8 @@ class Audit:
             *member_findings(
                 account,
                 members or [],
-                roles=roles or [],
-                invited_on=invited_on,
+                invitations=invitations,
+                enforces_2fa=settings.enforce_twofactor if settings is not None else None,
                 thresholds=self.thresholds,
                 now=self.now,
             ),
@@ -344,29 +353,49 @@ class Audit:
         ]
         return [finding for finding in found_all if finding.check not in unread]
 
-    async def _invitations(self, account_id: str, members: list[Member]) -> dict[str, datetime]:
-        """When the pending members were invited, as far as the audit-log window shows.
+    async def _invitations(
+        self, forbidden: dict[str, PermissionDeniedError], account_id: str, members: list[Member]
+    ) -> Invitations:
+        """When the pending members were invited, as far as the audit log can tell.
 
-        Only the window of ``invitation_max_age_days`` is read: an invitation
-        not found there is older than the limit.
+        The log is read back as far as it keeps entries
+        (:attr:`Thresholds.audit_log_retention_days`); only the members'
+        ``create`` entries count (a ``view`` of a member is no invitation).
+        A log that cannot be read (other than a 403, which makes the
+        invitation checks :class:`NotChecked`) leaves every age unknown, and
+        the account's other checks stand.
         """
+        days = self.thresholds.audit_log_retention_days
         pending = {m.id for m in members if m.status == "pending" and m.id}
         if not pending:
-            return {}
-        since = self.now - timedelta(days=self.thresholds.invitation_max_age_days)
-        entries = self.client.accounts.logs.audit.list(
-            account_id=account_id,
-            since=since,
-            before=self.now + timedelta(minutes=1),
-            action_type={"not": ["update", "delete"]},
-            limit=_AUDIT_LOG_LIMIT,
-        )
-        invited: dict[str, datetime] = {}
-        async for entry in entries:
-            resource, action = entry.resource, entry.action
-            if resource and resource.id in pending and action and action.time:
-                invited[resource.id] = min(action.time, invited.get(resource.id, action.time))
-        return invited
+            return Invitations(covers_days=days)
+
+        async def read() -> dict[str, datetime]:
+            entries = self.client.accounts.logs.audit.list(
+                account_id=account_id,
+                since=self.now - timedelta(days=days),
+                before=self.now + timedelta(minutes=1),
+                action_type={"not": ["update", "delete", "view"]},
+                limit=_AUDIT_LOG_LIMIT,
+            )
+            invited: dict[str, datetime] = {}
+            async for entry in entries:
+                resource, action = entry.resource, entry.action
+                if not (resource and resource.id in pending and action and action.time):
+                    continue
+                if action.type == "create":
+                    invited[resource.id] = min(action.time, invited.get(resource.id, action.time))
+            return invited
+
+        try:
+            sent = await self._read(forbidden, "audit_log", read)
+        except AuthenticationError:
+            raise
+        except (CloudflareError, _WaitedTooLong) as error:
+            return Invitations(
+                covers_days=days, unreadable=f"the audit log could not be read ({error})"
+            )
+        return Invitations(sent=sent or {}, covers_days=days)
 
 
 def _checked_id(account_id: str) -> str:

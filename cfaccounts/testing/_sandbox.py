@@ -21,8 +21,8 @@ from ._app import BASE_PATH, Counters, SandboxApp
 from ._auth import Authenticator
 from ._faults import Fault, FaultRule, FaultScript
 from ._quota import Quota
-from ._records import new_id
-from ._seed import AccountSeeder
+from ._records import new_id, timestamp
+from ._seed import MEMBER_PERMISSION_GROUPS, PERMISSION_GROUPS, AccountSeeder
 from ._store import MAX_TOKENS_PER_ACCOUNT, Store
 
 
@@ -183,6 +183,93 @@ class Sandbox:
             raise ValueError(f"requests must be 0 or more, got {requests}")
         key = self._auth.quota_key_of(credential)
         return requests if self._quota is None else self._quota.spend(key, requests)
+
+    @property
+    def permission_groups(self) -> dict[str, str]:
+        """Permission-group name → id, of every group a policy may name.
+
+        Tokens take the groups of ``GET .../tokens/permission_groups``; member
+        policies take those and the role-named ones ("Super Administrator -
+        All Privileges", "Administrator", ...).
+        """
+        return {group["name"]: group["id"] for group in MEMBER_PERMISSION_GROUPS} | {
+            group["name"]: group["id"] for group in PERMISSION_GROUPS
+        }
+
+    def amend(
+        self, account_id: str, item_id: str | None = None, /, **fields: Any
+    ) -> dict[str, Any]:
+        """Set fields the API sets itself, for tests: a token's ``issued_on``,
+        ``last_used_on`` or ``status``, a member's ``user`` 2FA, an account's ``settings``.
+
+        Args:
+            account_id: the account.
+            item_id: a member or token of it; ``None`` for the account itself.
+            fields: the new values; a dict is merged into the dict it
+                replaces (``user={"two_factor_authentication_enabled": True}``),
+                a datetime is written as the API's timestamp.
+
+        Returns:
+            The record as the API now serves it.
+
+        Raises:
+            KeyError: no such account, member or token.
+        """
+        record = self.store.accounts[account_id]
+        if item_id is None:
+            target = record.account
+        elif item_id in record.members:
+            target = record.members[item_id]
+        else:
+            target = record.tokens[item_id]
+        for name, value in fields.items():
+            if isinstance(value, datetime):
+                target[name] = timestamp(value)
+            elif isinstance(value, dict) and isinstance(target.get(name), dict):
+                target[name] = {**target[name], **value}
+            else:
+                target[name] = value
+        return target
+
+    def punch_audit_log_gap(
+        self,
+        account_id: str,
+        *,
+        since: datetime | None = None,
+        before: datetime | None = None,
+        resource_id: str | None = None,
+    ) -> int:
+        """Remove audit-log entries of an account, as the gaps of a real log lose them.
+
+        Args:
+            account_id: whose log.
+            since: the first moment of the gap (default: the log's start).
+            before: the moment the gap ends, excluded (default: its end).
+            resource_id: only the entries about this resource (a member or
+                token id), such as one invitation.
+
+        Returns:
+            How many entries were removed.
+
+        Raises:
+            KeyError: the sandbox holds no such account.
+        """
+        record = self.store.accounts[account_id]
+        start = "" if since is None else timestamp(since)
+        end = None if before is None else timestamp(before)
+
+        def in_gap(entry: dict[str, Any]) -> bool:
+            moment = entry["action"]["time"]
+            return (
+                start <= moment
+                and (end is None or moment < end)
+                and (resource_id is None or (entry.get("resource") or {}).get("id") == resource_id)
+            )
+
+        kept = [entry for entry in record.audit if not in_gap(entry)]
+        removed = len(record.audit) - len(kept)
+        record.audit[:] = kept
+        return removed
 
     def client(self, **options: Unpack[ClientOptions]) -> AsyncCloudflare:
         """An :class:`~cfaccounts.AsyncCloudflare` for this sandbox; ``options`` override."""

@@ -4,14 +4,31 @@ Every account is generated from its own ``random.Random(f"{seed}:{index}")``,
 so the same seed gives the same accounts, members and tokens whatever the
 counts of the others. Times are relative to ``now``: a token "expiring in
 ten days" stays so whenever the sandbox starts.
+
+What an audit must tell apart is there, in proportions like a real fleet's:
+
+- members granted access by roles or by policies (role-named permission
+  groups such as "Super Administrator - All Privileges" over the whole
+  account or over one zone), some narrowed by a deny policy;
+- tokens whose permission groups fit their resources (account groups on the
+  account, zone groups on zones, R2 groups on buckets), some with a deny
+  policy taking write access back from a wildcard; some valid only from a
+  future ``not_before``; IP conditions that allow a range, deny only
+  (``not_in``), or allow every address (``/0``);
+- an audit log holding only the last :data:`AUDIT_LOG_RETENTION_DAYS` days
+  (older invitations have no entry), with gaps (an invitation whose entry is
+  missing, though someone's ``view`` of the member is there).
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import string
 from datetime import datetime, timedelta
 from typing import Any
+
+import attrs
 
 from ._records import JSON, AccountRecord, new_id, timestamp
 
@@ -31,6 +48,8 @@ _GRANT_AREAS = (
 )
 
 SUPER_ADMIN = "Super Administrator - All Privileges"
+#: Days of audit log the API keeps (version 2): older entries are not seeded.
+AUDIT_LOG_RETENTION_DAYS = 30
 
 #: (name, description, areas readable, areas writable); "*" means all.
 _ROLES: tuple[tuple[str, str, str, str], ...] = (
@@ -200,6 +219,26 @@ _RATE_PLANS: tuple[tuple[str, str, float], ...] = (
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "-_"
 
 
+def _group_id(name: str) -> str:
+    return hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()
+
+
+#: The role-named permission groups member policies grant (besides the token groups).
+MEMBER_PERMISSION_GROUPS: tuple[JSON, ...] = tuple(
+    {"id": _group_id(name), "name": name, "scopes": ["com.cloudflare.api.account"]}
+    for name, _description, _readable, _writable in _ROLES
+)
+_MEMBER_GROUP = {group["name"]: group for group in MEMBER_PERMISSION_GROUPS}
+
+_ACCOUNT_SCOPE = "com.cloudflare.api.account"
+_ZONE_SCOPE = "com.cloudflare.api.account.zone"
+_BUCKET_SCOPE = "com.cloudflare.edge.r2.bucket"
+
+
+def _groups_of(scope: str) -> list[JSON]:
+    return [group for group in PERMISSION_GROUPS if scope in group["scopes"]]
+
+
 def _role_templates() -> list[tuple[str, str, JSON]]:
     roles = []
     for name, description, readable, writable in _ROLES:
@@ -313,46 +352,88 @@ class AccountSeeder:
             else:
                 member_roles = rng.sample(others, k=rng.choice((1, 1, 1, 2)))
             member = _member(member_id, user, member_roles, "pending" if pending else "accepted")
-            if rng.random() < 0.15:
+            if rng.random() < 0.25:
                 member["roles"] = []
-                member["policies"] = [self._member_policy(record.id)]
+                member["policies"] = self._member_policies(record.id)
             record.members[member_id] = member
             if pending:
-                invited = self.days_ago(0.5, 120)
-                record.audit.append(self._invite_entry(record, member, invited))
+                self._log_invitation(record, member)
         record.audit.sort(key=lambda entry: entry["action"]["time"])
 
-    def _member_policy(self, account_id: str) -> JSON:
+    def _log_invitation(self, record: AccountRecord, member: JSON) -> None:
+        """The invitation's entry, if the log still keeps it and has no gap there."""
         rng = self.rng
-        groups = rng.sample(PERMISSION_GROUPS, k=rng.randint(1, 3))
-        zone = f"com.cloudflare.api.account.zone.{new_id(rng)}"
+        invited = self.days_ago(0.02, 120)
+        if invited < self.now - timedelta(days=AUDIT_LOG_RETENTION_DAYS):
+            return  # aged out of the log
+        if rng.random() < 0.15:
+            # A gap where the invitation was; a later look at the member is logged.
+            seen = invited + (self.now - invited) * rng.uniform(0.1, 0.9)
+            record.audit.append(
+                self._entry(record, seen, ("view", "View Member"), member_resource(record, member))
+            )
+            return
+        record.audit.append(
+            self._entry(record, invited, ("create", "Add Member"), member_resource(record, member))
+        )
+
+    def _member_policies(self, account_id: str) -> list[JSON]:
+        """Access by policies: role-named groups over the account or one zone, or token groups."""
+        rng = self.rng
+        kind = rng.choices(
+            ("super", "admin", "zone_super", "narrowed_super", "groups"),
+            weights=(10, 15, 15, 10, 50),
+        )[0]
+        zone = f"{_ZONE_SCOPE}.{new_id(rng)}"
+        if kind == "groups":
+            # Zone groups over one zone, or account groups over the account.
+            on_zone = rng.random() < 0.5
+            candidates = _groups_of(_ZONE_SCOPE if on_zone else _ACCOUNT_SCOPE)
+            groups = rng.sample(candidates, k=rng.randint(1, 3))
+            return [self._member_policy(account_id, "allow", groups, zone if on_zone else None)]
+        named = _MEMBER_GROUP[SUPER_ADMIN if "super" in kind else "Administrator"]
+        allow = self._member_policy(
+            account_id, "allow", [named], zone if kind == "zone_super" else None
+        )
+        if kind == "narrowed_super":
+            # Super administrator everywhere but one zone: an administrator, no more.
+            return [allow, self._member_policy(account_id, "deny", [named], zone)]
+        return [allow]
+
+    def _member_policy(
+        self, account_id: str, access: str, groups: list[JSON], zone: str | None
+    ) -> JSON:
+        """One policy: ``groups`` over one ``zone``, or over the whole account (``None``)."""
+        rng = self.rng
+        account = f"{_ACCOUNT_SCOPE}.{account_id}"
         return {
             "id": new_id(rng),
-            "access": "allow",
+            "access": access,
             "permission_groups": [policy_permission_group(g) for g in groups],
             "resource_groups": [
                 {
                     "id": new_id(rng),
-                    "name": f"com.cloudflare.api.account.{account_id}",
+                    "name": account,
                     # One object, as the API sends it today (it was a list).
-                    "scope": {
-                        "key": f"com.cloudflare.api.account.{account_id}",
-                        "objects": [{"key": zone}],
-                    },
+                    "scope": {"key": account, "objects": [{"key": zone or "*"}]},
                 }
             ],
         }
 
-    def _invite_entry(self, record: AccountRecord, member: JSON, when: datetime) -> JSON:
+    def _entry(
+        self, record: AccountRecord, when: datetime, action: tuple[str, str], resource: _Resource
+    ) -> JSON:
+        """An audit-log entry of the owner's ``action`` (type, description) on ``resource``."""
         rng = self.rng
+        action_type, description = action
         return {
             "id": new_id(rng),
             "account": {"id": record.id, "name": record.name},
             "action": {
-                "description": "Add Member",
+                "description": description,
                 "result": "success",
                 "time": timestamp(when),
-                "type": "create",
+                "type": action_type,
             },
             "actor": {
                 "id": self.owner["id"],
@@ -363,18 +444,18 @@ class AccountSeeder:
             },
             "raw": {
                 "cf_ray_id": f"{rng.getrandbits(64):016x}",
-                "method": "POST",
+                "method": resource.method[action_type],
                 "status_code": 200,
-                "uri": f"/accounts/{record.id}/members",
+                "uri": resource.uri[action_type],
                 "user_agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Safari/605.1.15",
             },
             "resource": {
-                "id": member["id"],
-                "product": "members",
-                "request": {"email": member["email"]},
+                "id": resource.id,
+                "product": resource.product,
+                "request": resource.request,
                 "response": {},
                 "scope": {"id": record.id, "type": "accounts"},
-                "type": "member",
+                "type": resource.type,
             },
             "zone": {},
         }
@@ -405,6 +486,10 @@ class AccountSeeder:
             }[usage]
             if last_used is not None and last_used < issued:
                 last_used = issued
+            not_before = issued if rng.random() < 0.5 else None
+            if status == "active" and expiry_kind != "expired" and rng.random() < 0.06:
+                # Valid only from next week: nobody can have used it yet.
+                not_before, last_used = self.now + timedelta(days=rng.uniform(1, 14)), None
             token: JSON = {
                 "id": token_id,
                 "creator_email_at_creation": self.owner["email"],
@@ -412,48 +497,88 @@ class AccountSeeder:
                 "status": status,
                 "issued_on": timestamp(issued),
                 "modified_on": timestamp(issued + timedelta(hours=rng.uniform(0, 48))),
-                "not_before": timestamp(issued) if rng.random() < 0.5 else None,
+                "not_before": None if not_before is None else timestamp(not_before),
                 "expires_on": None if expires_on is None else timestamp(expires_on),
                 "last_used_on": None if last_used is None else timestamp(last_used),
-                "policies": [self._token_policy(record.id) for _ in range(rng.choice((1, 1, 2)))],
+                "policies": self._token_policies(record.id),
             }
             condition = self._condition()
             if condition is not None:
                 token["condition"] = condition
             record.tokens[token_id] = token
             secrets[token_id] = new_secret(rng)
+            retained = max(issued, self.now - timedelta(days=AUDIT_LOG_RETENTION_DAYS))
+            if rng.random() < 0.5:
+                rolled = retained + (self.now - retained) * rng.uniform(0.05, 0.95)
+                record.audit.append(
+                    self._entry(
+                        record, rolled, ("update", "Roll Token"), token_resource(record, token)
+                    )
+                )
+        record.audit.sort(key=lambda entry: entry["action"]["time"])
         return secrets
 
     def _condition(self) -> JSON | None:
         rng = self.rng
-        kind = rng.choices(("none", "in", "in_and_not_in"), weights=(55, 35, 10))[0]
+        kind = rng.choices(
+            ("none", "in", "in_and_not_in", "not_in_only", "everything"), weights=(50, 30, 8, 7, 5)
+        )[0]
         if kind == "none":
             return None
         network = f"{rng.randint(11, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}"
-        request_ip: JSON = {"in": [f"{network}.0/24", f"2400:cb00:{rng.randint(1, 4095):x}::/48"]}
-        if kind == "in_and_not_in":
-            request_ip["not_in"] = [f"{network}.{rng.randint(1, 254)}/32"]
+        allowed = [f"{network}.0/24", f"2400:cb00:{rng.randint(1, 4095):x}::/48"]
+        host = [f"{network}.{rng.randint(1, 254)}/32"]
+        request_ip: JSON = {
+            "in": {"in": allowed},
+            "in_and_not_in": {"in": allowed, "not_in": host},
+            "not_in_only": {"not_in": host},
+            # Written as an allowlist, allowing every address.
+            "everything": {"in": ["0.0.0.0/0", "::/0"]},
+        }[kind]
         return {"request_ip": request_ip}
 
-    def _token_policy(self, account_id: str) -> JSON:
+    def _token_policies(self, account_id: str) -> list[JSON]:
+        """One or two allow policies; some wildcards narrowed by a deny of their writes."""
         rng = self.rng
-        groups = rng.sample(PERMISSION_GROUPS, k=rng.randint(1, 3))
-        zone = f"com.cloudflare.api.account.zone.{new_id(rng)}"
-        account = f"com.cloudflare.api.account.{account_id}"
-        resources: Any = rng.choices(
+        policies = [self._token_policy(account_id) for _ in range(rng.choice((1, 1, 2)))]
+        wide = policies[0]
+        writes = [g for g in wide["permission_groups"] if not g["name"].endswith("Read")]
+        if writes and _is_wildcard(wide["resources"]) and rng.random() < 0.25:
+            # Deny what the wildcard would let it change: it only reads there.
+            policies.append(
+                {
+                    "id": new_id(rng),
+                    "effect": "deny",
+                    "permission_groups": writes,
+                    "resources": wide["resources"],
+                }
+            )
+        return policies
+
+    def _token_policy(self, account_id: str) -> JSON:
+        """An allow policy whose permission groups fit its resources."""
+        rng = self.rng
+        zone = f"{_ZONE_SCOPE}.{new_id(rng)}"
+        account = f"{_ACCOUNT_SCOPE}.{account_id}"
+        bucket = f"{_BUCKET_SCOPE}.{account_id}_default_{rng.choice(_TOKEN_PURPOSES)}"
+        scope, resources = rng.choices(
             (
-                {account: "*"},
-                {zone: "*"},
-                {account: {"com.cloudflare.api.account.zone.*": "*"}},
-                {"com.cloudflare.api.account.*": "*"},
+                (_ACCOUNT_SCOPE, {account: "*"}),
+                (_ZONE_SCOPE, {zone: "*"}),
+                (_ZONE_SCOPE, {account: {f"{_ZONE_SCOPE}.*": "*"}}),
+                (_ACCOUNT_SCOPE, {f"{_ACCOUNT_SCOPE}.*": "*"}),
+                (_BUCKET_SCOPE, {bucket: "*"}),
             ),
-            weights=(45, 40, 10, 5),
+            weights=(40, 35, 12, 5, 8),
         )[0]
+        candidates = _groups_of(scope)
+        groups = rng.sample(candidates, k=rng.randint(1, min(3, len(candidates))))
+        resources_json: Any = resources
         return {
             "id": new_id(rng),
-            "effect": "deny" if rng.random() < 0.05 else "allow",
+            "effect": "allow",
             "permission_groups": [policy_permission_group(g) for g in groups],
-            "resources": resources,
+            "resources": resources_json,
         }
 
     def _subscriptions(self, record: AccountRecord) -> None:
@@ -497,6 +622,51 @@ def subscription_record(
         },
         "state": "Paid",
     }
+
+
+@attrs.frozen
+class _Resource:
+    """What an audit-log entry is about, and the request per action type that changed it."""
+
+    id: str
+    product: str
+    type: str
+    request: JSON
+    method: dict[str, str]
+    uri: dict[str, str]
+
+
+def member_resource(record: AccountRecord, member: JSON) -> _Resource:
+    members = f"/accounts/{record.id}/members"
+    return _Resource(
+        member["id"],
+        "members",
+        "member",
+        {"email": member["email"]},
+        {"create": "POST", "view": "GET"},
+        {"create": members, "view": f"{members}/{member['id']}"},
+    )
+
+
+def token_resource(record: AccountRecord, token: JSON) -> _Resource:
+    return _Resource(
+        token["id"],
+        "tokens",
+        "token",
+        {},
+        {"update": "PUT"},
+        {"update": f"/accounts/{record.id}/tokens/{token['id']}/value"},
+    )
+
+
+def _is_wildcard(resources: JSON) -> bool:
+    """Whether resources reach every zone or the whole account (not named ones)."""
+    return any(
+        isinstance(value, dict)
+        or key.endswith("*")
+        or (key.startswith(f"{_ACCOUNT_SCOPE}.") and not key.startswith(f"{_ZONE_SCOPE}."))
+        for key, value in resources.items()
+    )
 
 
 def _member(member_id: str, user: JSON, roles: list[JSON], status: str) -> JSON:

@@ -20,6 +20,7 @@ from . import _shapes as shapes
 from ._errors import bad_request, conflict, forbidden, not_found, too_many_tokens
 from ._records import JSON, AccountRecord, Identity, new_id, timestamp
 from ._seed import (
+    MEMBER_PERMISSION_GROUPS,
     PERMISSION_GROUPS,
     add_owner,
     add_roles,
@@ -34,6 +35,8 @@ MAX_PER_PAGE = 50
 MAX_TOKENS_PER_ACCOUNT = 500
 
 _GROUPS_BY_ID = {group["id"]: group for group in PERMISSION_GROUPS}
+#: Member policies also take the role-named groups ("Super Administrator - All Privileges").
+_MEMBER_GROUPS_BY_ID = {group["id"]: group for group in MEMBER_PERMISSION_GROUPS} | _GROUPS_BY_ID
 
 
 @attrs.frozen
@@ -91,6 +94,26 @@ def single_page(items: list[JSON]) -> Outcome:
     """All of ``items`` in one page, as the single-page listings answer."""
     count = len(items)
     return Outcome(items, {"page": 1, "per_page": count, "count": count, "total_count": count})
+
+
+def _resource_group(group: Any, new_id: Callable[[], str]) -> JSON:
+    """A member policy's resource group, its scope kept (an id alone has none)."""
+    if not isinstance(group, dict):
+        return {"id": group, "scope": []}
+    scope = group.get("scope", [])
+    if not isinstance(scope, list) or not all(
+        isinstance(item, dict) and isinstance(item.get("key"), str) for item in scope
+    ):
+        raise bad_request("a resource group's scope must be a list of objects with a key")
+    kept: JSON = {
+        "id": group.get("id") or new_id(),
+        "scope": [
+            {"key": item["key"], "objects": list(item.get("objects") or [])} for item in scope
+        ],
+    }
+    if group.get("name") is not None:
+        kept["name"] = group["name"]
+    return kept
 
 
 def _sort_key(path: str) -> Callable[[JSON], tuple[bool, str]]:
@@ -264,16 +287,25 @@ class Store:
         return [record.roles[role_id] for role_id in role_ids]
 
     @staticmethod
-    def _permission_groups(group_ids: list[str]) -> list[JSON]:
+    def _permission_groups(
+        group_ids: list[str], known: dict[Any, JSON] = _GROUPS_BY_ID
+    ) -> list[JSON]:
         """The permission groups with these ids; a 400 naming one that does not exist."""
         for group_id in group_ids:
-            if group_id not in _GROUPS_BY_ID:
+            if group_id not in known:
                 raise bad_request(f"Unknown permission group {group_id!r}")
-        return [policy_permission_group(_GROUPS_BY_ID[group_id]) for group_id in group_ids]
+        return [policy_permission_group(known[group_id]) for group_id in group_ids]
 
     def _member_policies(self, policies: list[JSON]) -> Callable[[], list[JSON]]:
-        """Checks ``policies`` now; the returned function builds them (new ids and all)."""
-        groups = [self._permission_groups(policy["permission_groups"]) for policy in policies]
+        """Checks ``policies`` now; the returned function builds them (new ids and all).
+
+        Role-named permission groups are allowed here, as the API allows them;
+        a resource group keeps the scope it was given (an id alone has none).
+        """
+        groups = [
+            self._permission_groups(policy["permission_groups"], _MEMBER_GROUPS_BY_ID)
+            for policy in policies
+        ]
 
         def build() -> list[JSON]:
             return [
@@ -282,11 +314,7 @@ class Store:
                     "access": policy["access"],
                     "permission_groups": policy_groups,
                     "resource_groups": [
-                        {
-                            "id": group_id,
-                            "scope": {"key": "com.cloudflare.api.account", "objects": []},
-                        }
-                        for group_id in policy["resource_groups"]
+                        {"scope": [], **group} for group in policy["resource_groups"]
                     ],
                 }
                 for policy, policy_groups in zip(policies, groups, strict=True)
