@@ -223,10 +223,6 @@ class Core:
                 )
                 if delay is None:
                     error.attempts = attempt
-                    if isinstance(error, RateLimitError) and error.retry_after:
-                        # Not retried (too long a wait, or no retries left), but
-                        # every other request must still keep out of the lockout.
-                        self.limiter.pause(error.retry_after)
                     if logger.isEnabledFor(logging.DEBUG):
                         logger.debug("%s %s failed: %s", request.method, url, error.message)
                     raise

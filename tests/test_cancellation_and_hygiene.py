@@ -122,6 +122,8 @@ async def test_leaving_an_iteration_early_leaves_nothing(sandbox: Sandbox) -> No
 async def test_closing_a_client_with_calls_in_flight_ends_them(sandbox: Sandbox) -> None:
     account_id, member_id = _ids(sandbox)
     client = sandbox.client()
+    # A first answer: until one arrives, the rate limiter sends one request at a time.
+    await client.accounts.members.get(member_id, account_id=account_id)
     sandbox.inject(Fault.latency(1), MEMBER, times=3)
     calls = [
         asyncio.create_task(client.accounts.members.get(member_id, account_id=account_id))

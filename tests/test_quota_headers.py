@@ -10,10 +10,8 @@ from hypothesis import strategies as st
 
 from cfaccounts import (
     AsyncCloudflare,
-    DeadlineExceededError,
     RateLimit,
     RateLimiter,
-    RateLimitError,
 )
 from cfaccounts._limiter import RateLimitSetting
 from cfaccounts._quota_headers import QuotaReport, parse_quota_headers
@@ -221,25 +219,3 @@ async def test_a_reset_a_day_away_or_more_is_not_believed(server: RecordingServe
             for _ in range(3):
                 await client.accounts.get(account_id="a" * 32)
         assert client.rate_limiter.status.source == "local"
-
-
-async def test_a_429_too_long_to_retry_still_holds_every_other_request(
-    server: RecordingServer,
-) -> None:
-    server.add(
-        "GET",
-        "/accounts/{account_id}",
-        Reply(
-            status=429,
-            json={"success": False, "errors": [{"code": 971, "message": "locked out"}]},
-            headers={"Retry-After": "300"},
-        ),
-    )
-    async with AsyncCloudflare(api_token=TOKEN, base_url=server.base_url) as client:
-        results = await asyncio.gather(
-            *(client.accounts.get(account_id="a" * 32, deadline=1) for _ in range(5)),
-            return_exceptions=True,
-        )
-    assert isinstance(results[0], RateLimitError)
-    assert all(isinstance(result, DeadlineExceededError) for result in results[1:])
-    assert len(server.requests) == 1  # the others kept out of the lockout

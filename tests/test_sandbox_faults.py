@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import aiohttp
 import pytest
@@ -223,10 +224,14 @@ async def test_rate_limit_is_per_user(cloudflare_sandbox: Sandbox) -> None:
             await by_key.accounts.list()
     # An account-owned token is a user of its own.
     account_id = cloudflare_sandbox.account_ids[0]
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     token_id = next(
         t["id"]
         for t in cloudflare_sandbox.store.accounts[account_id].tokens.values()
-        if t["status"] == "active" and (t["expires_on"] is None or t["expires_on"] > "2100")
+        # Usable: active, valid already, not expired.
+        if t["status"] == "active"
+        and (t["not_before"] is None or t["not_before"] < now)
+        and (t["expires_on"] is None or t["expires_on"] > now)
     )
     secret = cloudflare_sandbox.store.secret_of(token_id)
     async with cloudflare_sandbox.client(api_token=secret, max_retries=0) as by_account_token:

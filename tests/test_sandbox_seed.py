@@ -82,7 +82,8 @@ def _policy_grants(member: dict[str, Any], group: str, where: str, access: str) 
         and any(
             (obj["key"] == "*") == (where == "*")
             for rg in policy["resource_groups"]
-            for scope in rg["scope"]
+            # One object as the API sends it today, a list as it once was.
+            for scope in (rg["scope"] if isinstance(rg["scope"], list) else [rg["scope"]])
             for obj in scope["objects"]
         )
         for policy in member["policies"]

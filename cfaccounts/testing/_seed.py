@@ -225,7 +225,12 @@ def _group_id(name: str) -> str:
 
 #: The role-named permission groups member policies grant (besides the token groups).
 MEMBER_PERMISSION_GROUPS: tuple[JSON, ...] = tuple(
-    {"id": _group_id(name), "name": name, "scopes": ["com.cloudflare.api.account"]}
+    {
+        "id": _group_id(name),
+        "name": name,
+        "scopes": ["com.cloudflare.api.account"],
+        "category": "account_and_billing",
+    }
     for name, _description, _readable, _writable in _ROLES
 )
 _MEMBER_GROUP = {group["name"]: group for group in MEMBER_PERMISSION_GROUPS}

@@ -258,7 +258,13 @@ ACCOUNT_UPDATE = shape(
 SCOPE = shape({"key": text}, {"objects": nullable(list_of(shape({"key": text})))})
 RESOURCE_GROUP = one_of(
     lambda value, path: {"id": text(value, path)},
-    shape({"id": text}, {"name": nullable(string), "scope": one_of(SCOPE, list_of(SCOPE), expected="a scope object or a list of them")}),
+    shape(
+        {"id": text},
+        {
+            "name": nullable(string),
+            "scope": one_of(SCOPE, list_of(SCOPE), expected="a scope object or a list of them"),
+        },
+    ),
     expected="a resource group id or object",
 )
 """A member policy's resource group: an id, or an object keeping its scope (either shape)."""
