@@ -63,7 +63,7 @@ _PROBE_POLL = 0.05
 #: again: answers to others' requests keep changing what it should do.
 _RECHECK = 0.5
 #: The share of a window's quota that may go at once while the window is fresh
-#: (all senders together cannot spend more before the pace applies).
+#: and two answers showed nobody else spending it.
 _FRESH_SHARE = 0.2
 #: The most requests that may run ahead of the headers' pace at any time.
 _STEADY_BURST = 5
