@@ -14,10 +14,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, get_args
 
 from multidict import MultiMapping
 
+from ..models.subscriptions import RatePlanID
 from ._errors import SandboxError, bad_request
 from ._records import parse_timestamp
 
@@ -293,20 +294,7 @@ MEMBER_UPDATE = shape(
 
 RATE_PLAN = shape(
     optional={
-        "id": nullable(
-            choice(
-                "free",
-                "lite",
-                "pro",
-                "pro_plus",
-                "business",
-                "enterprise",
-                "partners_free",
-                "partners_pro",
-                "partners_business",
-                "partners_enterprise",
-            )
-        ),
+        "id": nullable(choice(*get_args(RatePlanID))),
         "currency": nullable(string),
         "externally_managed": nullable(boolean),
         "is_contract": nullable(boolean),
