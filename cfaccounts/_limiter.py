@@ -12,13 +12,17 @@ moment:
   the last ``per`` seconds can never be the ``limit + 1``-th in any window
   the server sees, whatever the latency. It knows only this process.
 - **Headers**: every answer's ``Ratelimit`` says what is left of the quota
-  (whoever spent it) and when the window resets. The limiter spreads what
-  is left, less its own requests in flight and a small reserve, over the
-  time left, and subtracts the rate at which others were seen spending it.
-  Several processes pacing this way against the same headers share the
-  budget without overshooting: each slows as the others show up in the
-  count. When the window the headers described has ended, one request at a
-  time goes out until an answer describes the new one.
+  (whoever spent it) and when the window resets. Two rules apply to it.
+  The *line*: everyone's spending together (what the headers say was
+  spent, plus what others were seen spending per second since the answer,
+  plus our own requests since) is held to an even spread of the quota,
+  less a small reserve, over the window; so N processes starting together
+  do not each spend at a pace meant for all of them, and a consumer that
+  is not paced (the dashboard) is in the count like everyone else. The
+  *pace*: this process spreads what is left, less its requests in flight,
+  over the time left, with a small burst. When the window the headers
+  described has ended, one request at a time goes out until an answer
+  describes the new one.
 
 By default (``"learn"``) the local rule starts at Cloudflare's documented
 1,200 per 300 s and takes the quota and window from ``Ratelimit-Policy``
@@ -59,6 +63,8 @@ RateLimitSetting: TypeAlias = RateLimit | Literal["learn"] | None
 
 #: While an ended window's successor is unknown, how often a waiting request looks again.
 _PROBE_POLL = 0.05
+#: A wait shorter than this goes now: sleeping it would only meet float rounding.
+_NOT_WORTH_WAITING = 0.001
 #: The longest a waiting request sleeps on the headers' word before looking
 #: again: answers to others' requests keep changing what it should do.
 _RECHECK = 0.5
@@ -158,6 +164,8 @@ class _Window:
     length: float | None
     #: Requests of ours in flight when it was observed (perhaps not counted in it yet).
     in_flight: int
+    #: When it was observed.
+    observed_at: float
     #: Requests of ours admitted since.
     admitted: int = 0
 
@@ -238,8 +246,7 @@ class RateLimiter(BaseRateLimiter):
             states; a :class:`RateLimit` is kept as given (the headers still
             apply, the stricter wins); ``None`` paces by the headers alone.
         reserve: the share of the quota left unspent in every window, so
-            that processes pacing independently never overshoot together;
-            a few more requests are kept for every other sender seen.
+            that processes pacing independently never overshoot together.
 
     Requests wait their turn in arrival order.
     """
@@ -367,16 +374,18 @@ class RateLimiter(BaseRateLimiter):
             quota=report.quota,
             length=report.window,
             in_flight=self._in_flight,
+            observed_at=now,
         )
 
     def _reserve(self, window: _Window) -> int:
-        """Requests left unspent: a share of the quota, and one per other sender seen.
+        """Requests left unspent in every window: a share of the quota.
 
-        Each sender's view is as old as its last answer: near the end of a
-        window, every one of them may send one request on what it last saw.
+        Each sender's view is as old as its last answer, and others' own
+        requests in flight are not in it: the reserve absorbs what several
+        senders acting on equally old views at the window's end add up to.
         """
         quota = window.quota if window.quota is not None else window.remaining
-        return math.floor(quota * self.reserve) + self._others.senders - 1
+        return math.floor(quota * self.reserve)
 
     def _header_delay(self, now: float, ahead: int) -> float:
         """How long the headers say to wait (0: go now), for a request ``ahead`` places back."""
@@ -393,11 +402,19 @@ class RateLimiter(BaseRateLimiter):
             return 0.0 if self._in_flight == 0 and ahead == 0 else _PROBE_POLL
         self._interval = 0.0
         quota = window.quota if window.quota is not None else window.remaining
+        # What others spent since we were told is gone too, and what they
+        # will spend before the reset is not ours to spend: going over locks
+        # out them (the dashboard, too) as much as us.
+        unseen = self._others.rate * (now - window.observed_at)
         known = window.remaining - window.in_flight - window.admitted - self._reserve(window)
+        if self._in_flight == 0 and ahead == 0 and known - unseen >= self._others.senders:
+            # Guessing what others spent since can hold everyone back at once,
+            # each waiting on the others. With nothing in flight, one request
+            # may go on what we saw, to see again: enough is left that every
+            # sender doing so at the same moment could not overshoot.
+            unseen = 0.0
         time_left = window.reset_at - now
-        # What others will spend before the reset is not ours to spend: going
-        # over locks out them (the dashboard, too) as much as us.
-        left = known - self._others.rate * time_left
+        left = known - unseen
         if left - ahead < 1:
             return time_left
         if self._others.alone and left - ahead > (1 - _FRESH_SHARE) * quota:
@@ -407,7 +424,25 @@ class RateLimiter(BaseRateLimiter):
         self._interval = time_left / left
         # A handful may run ahead of the pace (a web handler's few calls).
         burst = self._steady_burst(quota)
-        return max(0.0, self._due + (ahead - burst) * self._interval - now)
+        paced = max(0.0, self._due + (ahead - burst) * self._interval - now)
+        return max(paced, self._line_delay(window, time_left, ahead + unseen, burst))
+
+    def _line_delay(self, window: _Window, time_left: float, ahead: float, burst: float) -> float:
+        """How long until everyone's spending, as far as we know it, is back under the line.
+
+        The line spreads the window's quota (less the reserve) evenly over
+        it. Every sender holds the *total* to it, so N senders arriving at
+        once do not each spend at the pace that was meant for all of them.
+        """
+        if window.quota is None or not window.length or self._others.alone:
+            return 0.0
+        budget = window.quota - self._reserve(window)
+        spent = window.quota - window.remaining + window.in_flight + window.admitted + ahead + 1
+        if spent > budget:
+            return time_left
+        elapsed = max(0.0, window.length - time_left)
+        due = (spent - burst) * window.length / budget
+        return max(0.0, due - elapsed)
 
     def _steady_burst(self, quota: int) -> float:
         """Requests that may run ahead of the pace at any time (a web handler's few calls)."""
@@ -444,7 +479,7 @@ class RateLimiter(BaseRateLimiter):
                 delay = max(
                     self._local_delay(now, ahead), min(self._header_delay(now, ahead), _RECHECK)
                 )
-                if delay <= 0:
+                if delay < _NOT_WORTH_WAITING:
                     if queued:
                         queue.remove(ticket)
                     self._in_flight += 1

@@ -119,14 +119,30 @@ async def test_what_is_left_is_spread_over_the_time_left(waits: list[float]) -> 
     limiter = RateLimiter(None, reserve=0)
     await limiter.acquire()
     limiter.release()
-    # 11 left over 10 s: about one request per 0.9 s, the first at once (a
-    # lone request may run ahead of the pace).
-    limiter.observe({"Ratelimit": '"default";r=11;t=10', "Ratelimit-Policy": "default;q=60;w=10"})
+    # Half the window gone, half the quota left: 30 over 5 s, about one
+    # request per 1/6 s (a lone request may run ahead of the pace).
+    limiter.observe({"Ratelimit": '"default";r=30;t=5', "Ratelimit-Policy": "default;q=60;w=10"})
     for _ in range(8):
         await limiter.acquire()
         limiter.release()
-    assert 5.5 <= sum(waits) <= 7.5
+    assert 0.8 <= sum(waits) <= 1.5
     assert max(waits) <= 0.5  # each wait cut short to look at fresh answers
+
+
+async def test_a_burst_by_others_is_made_up_before_anyone_goes_on(waits: list[float]) -> None:
+    limiter = RateLimiter(None, reserve=0)
+    await limiter.acquire()
+    limiter.release()
+    # Others spent 49 of 60 in the window's first instant: whoever they are,
+    # they may go on at that pace, so everyone's spending is held to an even
+    # line over the window (6 per s) until it catches up, 8 s on.
+    limiter.observe({"Ratelimit": '"default";r=11;t=10', "Ratelimit-Policy": "default;q=60;w=10"})
+    await limiter.acquire()
+    assert 7.5 <= sum(waits) <= 8.5
+    for _ in range(7):
+        limiter.release()
+        await limiter.acquire()
+    assert sum(waits) < 10  # all before the reset
 
 
 async def test_a_fresh_window_lets_a_short_script_go_at_once(waits: list[float]) -> None:
