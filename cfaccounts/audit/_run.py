@@ -277,19 +277,21 @@ class Audit:
                 if waited + retry_after > self.max_wait:
                     raise _WaitedTooLong(error, retry_after, waited, self.max_wait) from None
                 waited += retry_after
-                self._wait_out(retry_after)
+                await self._wait_out(retry_after)
                 continue
             self._reached = True
             return result
 
-    def _wait_out(self, retry_after: float) -> None:
-        """Hold every request of the client for a 429's ``Retry-After``, and say so.
+    async def _wait_out(self, retry_after: float) -> None:
+        """Hold every request of the client for a 429's ``Retry-After``, say so, and wait.
 
-        The read is made again at once: its first request waits in the
-        client's limiter until the pause ends, with every other one.
+        The client refuses requests at once while a pause longer than its
+        retries wait is on: the read is made again when the pause ends.
         """
         self.retry_after = retry_after
-        self.client.rate_limiter.pause(retry_after)
+        limiter = self.client.rate_limiter
+        limiter.pause(retry_after)
+        await limiter.wait_out_pause()
 
     async def _audit_account(self, queued: Queued) -> list[Finding]:
         accounts = self.client.accounts
