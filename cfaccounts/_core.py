@@ -259,7 +259,6 @@ class Core:
                 )
             return envelope
 
-
     def _refuse_during_a_long_pause(self, request: Request, retry: RetryPolicy) -> None:
         """Fail at once, sending nothing, while a 429 holds requests longer than a retry waits.
 

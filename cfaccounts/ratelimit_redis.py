@@ -4,7 +4,9 @@ When many processes on many hosts share one credential, each pacing on its
 own can only guess at what the others spend. :class:`RedisRateLimiter`
 counts every request of every process once, in one Redis hash per
 credential, and spaces the fleet's requests evenly over what is left of
-the window. The API's ``Ratelimit`` headers still correct it: the count is
+the window (once an answer showed nobody outside the fleet spending a
+window, its first fifth goes at once, so a short script is not slowed
+down). The API's ``Ratelimit`` headers still correct it: the count is
 raised to what the API says was spent (this process's requests in flight
 added), so use by the dashboard or other tools is counted once, not once
 per process that saw it.
@@ -50,13 +52,15 @@ _ACQUIRE = """
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1e6
 local state = redis.call('HMGET', KEYS[1], 'reset_at', 'used', 'quota', 'window',
-                         'next_at', 'paused_until')
+                         'next_at', 'paused_until', 'alone')
 local reset_at = tonumber(state[1])
 local used = tonumber(state[2]) or 0
 local quota = tonumber(state[3]) or tonumber(ARGV[1])
 local window = tonumber(state[4]) or tonumber(ARGV[2])
 local next_at = tonumber(state[5]) or 0
 local paused_until = tonumber(state[6]) or 0
+-- 1 once an answer of this window showed only the fleet spending it.
+local alone = tonumber(state[7]) or 0
 local learn = ARGV[3] == '1'
 local share = tonumber(ARGV[4])
 local remaining = tonumber(ARGV[5])
@@ -76,8 +80,9 @@ if remaining >= 0 then
   local obs_reset_at = now + tonumber(ARGV[6])
   local obs_used = api_quota - remaining + tonumber(ARGV[9])
   if reset_at == nil or now >= reset_at or obs_reset_at > reset_at + 1 then
-    reset_at, used = obs_reset_at, obs_used
+    reset_at, used, alone = obs_reset_at, obs_used, 0
   else
+    alone = (obs_used <= used and alone >= 0) and 1 or -1
     used = math.max(used, obs_used)
     reset_at = math.min(reset_at, obs_reset_at)
   end
@@ -85,7 +90,7 @@ end
 local pause = tonumber(ARGV[10])
 if pause > 0 then paused_until = math.max(paused_until, now + pause) end
 if reset_at == nil or now >= reset_at then
-  reset_at, used = now + window, 0
+  reset_at, used, alone = now + window, 0, 0
 end
 local admitted, wait = 0, 0
 local reserve = math.max(1, math.ceil(quota * share))
@@ -94,7 +99,9 @@ if now < paused_until then
   wait = paused_until - now
 elseif left < 1 then
   wait = reset_at - now
-elseif next_at > now then
+elseif next_at > now and not (alone == 1 and used < quota * 0.2) then
+  -- A fresh window nobody outside the fleet spends: its first fifth goes at
+  -- once, so a short script's calls are not spaced out.
   wait = next_at - now
 else
   admitted = 1
@@ -102,7 +109,8 @@ else
   next_at = now + (reset_at - now) / left
 end
 redis.call('HSET', KEYS[1], 'reset_at', reset_at, 'used', used, 'quota', quota,
-           'window', window, 'next_at', next_at, 'paused_until', paused_until)
+           'window', window, 'next_at', next_at, 'paused_until', paused_until,
+           'alone', alone)
 redis.call('PEXPIRE', KEYS[1], math.ceil(math.max(reset_at, paused_until) - now + window) * 1000)
 return {tostring(admitted), tostring(wait), tostring(quota), tostring(window),
         tostring(quota - used), tostring(reset_at - now)}

@@ -173,3 +173,31 @@ async def test_an_explicit_limit_caps_the_fleet_below_the_api_quota(redis_url: s
         await client.close()
     # At most the cap (less its reserve) within the first 4 s, however much the API allows.
     assert 0 < len(answered) <= 10
+
+
+async def test_a_short_script_on_a_fresh_window_is_not_spaced_out(redis_url: str) -> None:
+    limiter = RedisRateLimiter(redis_url, key="short-script")
+    async with Sandbox(accounts=1, rate_limit=RateLimit(1200, per=300)) as sandbox:
+        account_id = sandbox.account_ids[0]
+        async with sandbox.client(rate_limit=limiter) as client:
+            for _ in range(2):  # the answers show only this fleet spending the window
+                await client.accounts.get(account_id=account_id)
+            started = time.monotonic()
+            for _ in range(10):
+                await client.accounts.get(account_id=account_id)
+            # Paced over the window, ten calls would take 2.5 s.
+            assert time.monotonic() - started < 1
+
+
+async def test_others_spending_the_window_keeps_the_fleet_paced(redis_url: str) -> None:
+    limiter = RedisRateLimiter(redis_url, key="beside-others")
+    async with Sandbox(accounts=1, rate_limit=RateLimit(1200, per=300)) as sandbox:
+        account_id = sandbox.account_ids[0]
+        async with sandbox.client(rate_limit=limiter) as client:
+            await client.accounts.get(account_id=account_id)
+            sandbox.spend_quota(40)  # the dashboard, between two answers
+            await client.accounts.get(account_id=account_id)
+            started = time.monotonic()
+            for _ in range(5):
+                await client.accounts.get(account_id=account_id)
+            assert time.monotonic() - started > 0.8
