@@ -193,7 +193,6 @@ class Core:
             progress.attempts = attempt
             started = time.perf_counter()
             try:
-                self._refuse_during_a_long_pause(request, retry)
                 progress.stage = _SLOT
                 async with self.slots:
                     progress.stage = _LIMITER
@@ -224,10 +223,6 @@ class Core:
                 )
                 if delay is None:
                     error.attempts = attempt
-                    if isinstance(error, RateLimitError) and error.retry_after is not None:
-                        # Not waited out here, yet every other request would
-                        # meet the same lockout: hold them all.
-                        self.limiter.pause(error.retry_after)
                     if logger.isEnabledFor(logging.DEBUG):
                         logger.debug("%s %s failed: %s", request.method, url, error.message)
                     raise
@@ -258,23 +253,6 @@ class Core:
                     envelope.ray_id,
                 )
             return envelope
-
-    def _refuse_during_a_long_pause(self, request: Request, retry: RetryPolicy) -> None:
-        """Fail at once, sending nothing, while a 429 holds requests longer than a retry waits.
-
-        The request would only wait for the lockout to end, or meet it; the
-        caller decides, as with the 429 that started it.
-        """
-        left = self.limiter.pause_left()
-        if left > retry.max_retry_after:
-            raise RateLimitError(
-                f"not sent: a 429 holds this credential's requests for {left:.0f} s more,"
-                f" longer than a retry waits ({retry.max_retry_after:g} s)",
-                method=request.method,
-                url=str(request.url),
-                status_code=429,
-                retry_after=left,
-            )
 
 
 class RawResponseCore:

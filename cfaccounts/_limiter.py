@@ -125,15 +125,6 @@ class BaseRateLimiter(abc.ABC):
         """When (on :func:`time.monotonic`'s clock) the pause after a 429 ends; past if none."""
         return self._paused_until
 
-    def pause_left(self) -> float:
-        """Seconds until the pause after a 429 ends; 0 if none."""
-        return max(0.0, self._paused_until - _monotonic())
-
-    async def wait_out_pause(self) -> None:
-        """Return when the pause after a 429 has ended."""
-        while (left := self.pause_left()) > 0:
-            await _sleep(left)
-
     @abc.abstractmethod
     async def acquire(self) -> None:
         """Wait until a request may be sent; pair with :meth:`release`."""

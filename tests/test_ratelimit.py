@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from cfaccounts import AsyncCloudflare, RateLimit, RateLimiter, RateLimitError
-from cfaccounts.testing import Fault, Sandbox
+from cfaccounts import AsyncCloudflare, RateLimit, RateLimiter
+from cfaccounts.testing import Sandbox
 
 
 def test_rate_limit_is_validated() -> None:
@@ -139,25 +139,3 @@ def test_client_checks_max_concurrency() -> None:
         AsyncCloudflare(api_token="t", max_concurrency=0)
     with pytest.raises(TypeError, match="max_concurrency"):
         AsyncCloudflare(api_token="t", max_concurrency=2.5)  # type: ignore[arg-type]
-
-
-@pytest.mark.cloudflare_sandbox(accounts=1)
-async def test_a_lockout_longer_than_a_retry_waits_holds_every_request_without_sending_it(
-    cloudflare_sandbox: Sandbox, waits: list[float]
-) -> None:
-    account_id = cloudflare_sandbox.account_ids[0]
-    cloudflare_sandbox.inject(Fault.rate_limited(300), "GET /accounts/{account_id}/roles")
-    async with cloudflare_sandbox.client() as client:
-        with pytest.raises(RateLimitError) as first:
-            await client.accounts.roles.list(account_id=account_id)
-        assert first.value.retry_after == 300
-        # Every other request would meet the same lockout: refused here, not sent.
-        with pytest.raises(RateLimitError, match="not sent") as second:
-            await client.accounts.members.list(account_id=account_id)
-        assert 299 <= (second.value.retry_after or 0) <= 300
-        assert str(second.value.status_code) == "429"
-        assert cloudflare_sandbox.counters.responses == {429: 1}
-        await client.rate_limiter.wait_out_pause()
-        await client.accounts.members.list(account_id=account_id)
-    assert cloudflare_sandbox.counters.responses == {429: 1, 200: 1}
-    assert sum(waits) == pytest.approx(300, abs=1)

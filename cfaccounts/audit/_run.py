@@ -277,21 +277,19 @@ class Audit:
                 if waited + retry_after > self.max_wait:
                     raise _WaitedTooLong(error, retry_after, waited, self.max_wait) from None
                 waited += retry_after
-                await self._wait_out(retry_after)
+                self._wait_out(retry_after)
                 continue
             self._reached = True
             return result
 
-    async def _wait_out(self, retry_after: float) -> None:
-        """Hold every request of the client for a 429's ``Retry-After``, say so, and wait.
+    def _wait_out(self, retry_after: float) -> None:
+        """Hold every request of the client for a 429's ``Retry-After``, and say so.
 
-        The client refuses requests at once while a pause longer than its
-        retries wait is on: the read is made again when the pause ends.
+        The read is made again at once: its first request waits in the
+        client's limiter until the pause ends, with every other one.
         """
         self.retry_after = retry_after
-        limiter = self.client.rate_limiter
-        limiter.pause(retry_after)
-        await limiter.wait_out_pause()
+        self.client.rate_limiter.pause(retry_after)
 
     async def _audit_account(self, queued: Queued) -> list[Finding]:
         accounts = self.client.accounts
