@@ -336,6 +336,8 @@ class RateLimiter(BaseRateLimiter):
             self._take(report, _monotonic())
 
     def pause(self, seconds: float) -> None:
+        if not seconds > 0:  # nothing to hold (NaN too)
+            return
         seconds = min(seconds, LONGEST_PAUSE)
         with self._lock:
             now = _monotonic()
@@ -360,7 +362,7 @@ class RateLimiter(BaseRateLimiter):
                 self.limit = learned
         reset_at = now + report.reset
         window = self._window
-        # ``t`` is rounded up to whole seconds: a reset within a second is the same window.
+        # ``t`` is whole seconds: a reset within a second is the same window.
         same_window = window is not None and abs(reset_at - window.reset_at) <= 1.0
         if same_window and window is not None:
             if report.remaining > window.remaining - window.admitted:
@@ -390,6 +392,10 @@ class RateLimiter(BaseRateLimiter):
     def _header_delay(self, now: float, ahead: int) -> float:
         """How long the headers say to wait (0: go now), for a request ``ahead`` places back."""
         window = self._window
+        # The pace the admitted request is counted at: none, unless the
+        # headers' pace below sets it (an ended window's pace must not carry
+        # into the next one).
+        self._interval = 0.0
         if window is None:
             if self._answered:
                 return 0.0  # the API sends no Ratelimit headers: the local rule alone
@@ -397,10 +403,13 @@ class RateLimiter(BaseRateLimiter):
             # until the first answer.
             return 0.0 if self._in_flight == 0 and ahead == 0 else _PROBE_POLL
         if now >= window.reset_at:
+            if window.remaining - window.admitted < 1 and now < window.reset_at + 1:
+                # Nothing was left, and a server that rounds ``t`` down, not
+                # up, may still be in that window for up to a second.
+                return window.reset_at + 1 - now
             # The window we knew has ended; others may already be spending the
             # next one. One request at a time until an answer describes it.
             return 0.0 if self._in_flight == 0 and ahead == 0 else _PROBE_POLL
-        self._interval = 0.0
         quota = window.quota if window.quota is not None else window.remaining
         # What others spent since we were told is gone too, and what they
         # will spend before the reset is not ours to spend: going over locks

@@ -13,6 +13,7 @@ the status, Cloudflare's error codes and messages, and the ``cf-ray`` id:
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -116,25 +117,33 @@ def snippet(body: bytes, redact: Redactor) -> str:
 
 
 def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date)."""
+    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date).
+
+    A value that is not a finite number of seconds (``nan``, ``inf``) counts
+    as absent: waiting it out could never end, or never start.
+    """
     millis = headers.get("retry-after-ms")
-    if millis is not None:
-        try:
-            return max(float(millis) / 1000, 0.0)
-        except ValueError:
-            pass
+    if millis is not None and (seconds := _seconds(millis, per_second=1000)) is not None:
+        return seconds
     value = headers.get("retry-after")
     if value is None:
         return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
+    if (seconds := _seconds(value)) is not None:
+        return seconds
     try:
         when = parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError):
         return None
     return max(when - (time.time() if now is None else now), 0.0)
+
+
+def _seconds(text: str, *, per_second: float = 1) -> float | None:
+    """``text`` as a finite count of seconds (at least 0), or ``None``."""
+    try:
+        seconds = float(text) / per_second
+    except ValueError:
+        return None
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
 
 
 def _response_infos(items: Any, redact: Redactor) -> list[ResponseInfo]:

@@ -290,6 +290,8 @@ class RedisRateLimiter(BaseRateLimiter):
             self._observation = report
 
     def pause(self, seconds: float) -> None:
+        if not seconds > 0:  # nothing to hold (NaN too)
+            return
         seconds = min(seconds, LONGEST_PAUSE)
         with self._lock:
             # What this process knows of the fleet-wide pause, for progress lines.

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import cfaccounts._limiter
 from cfaccounts import (
     AsyncCloudflare,
     RateLimit,
@@ -164,7 +165,8 @@ async def test_an_ended_window_lets_one_request_probe_it(waits: list[float]) -> 
     limiter.release()
     limiter.observe({"Ratelimit": '"default";r=0;t=2'})
     await limiter.acquire()  # waits out the window
-    assert sum(waits) == pytest.approx(2)
+    # Nothing was left: a second more, for a server that rounds t down.
+    assert sum(waits) == pytest.approx(3)
     second = asyncio.create_task(limiter.acquire())
     for _ in range(5):
         await asyncio.sleep(0)
@@ -235,3 +237,29 @@ async def test_a_reset_a_day_away_or_more_is_not_believed(server: RecordingServe
             for _ in range(3):
                 await client.accounts.get(account_id="a" * 32)
         assert client.rate_limiter.status.source == "local"
+
+
+async def test_an_ended_window_s_pace_does_not_carry_into_the_next(waits: list[float]) -> None:
+    limiter = RateLimiter()
+
+    async def call(remaining: int, reset: int) -> None:
+        await limiter.acquire()
+        limiter.release()
+        limiter.observe({"Ratelimit": f'"default";r={remaining};t={reset}'})
+
+    await call(3, 10)  # little left: paced slowly
+    await call(3, 10)
+    await cfaccounts._limiter._sleep(15)  # idle past the reset, on the fake clock
+    waits.clear()
+    await call(1199, 300)  # the probe: a fresh window, only ours
+    for remaining in range(1198, 1190, -1):
+        await call(remaining, 300)
+    assert waits == []
+
+
+@pytest.mark.parametrize("seconds", [0, -5, float("nan")])
+def test_a_pause_of_nothing_holds_nothing(seconds: float) -> None:
+    limiter = RateLimiter()
+    limiter.pause(seconds)
+    assert limiter.pauses == 0
+    assert limiter.paused_until == 0

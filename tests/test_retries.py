@@ -16,6 +16,7 @@ from cfaccounts import (
     ConflictError,
     InternalServerError,
 )
+from cfaccounts._response import retry_after
 
 from .conftest import ACCOUNT_ID, BASE, TOKEN, reference
 from .server import RecordingServer, Reply
@@ -217,3 +218,21 @@ async def test_timeout_on_post_is_not_retried(server: RecordingServer, waits: li
         with pytest.raises(APITimeoutError):
             await client.accounts.create(name="x")
     assert len(server.requests) == 1 and waits == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"Retry-After": "nan"}, None),
+        ({"Retry-After": "inf"}, None),
+        ({"retry-after-ms": "NaN"}, None),
+        ({"retry-after-ms": "-inf", "Retry-After": "3"}, 3.0),
+        ({"Retry-After": "-2"}, 0.0),
+    ],
+)
+def test_a_retry_after_that_is_not_a_finite_number_counts_as_absent(
+    headers: dict[str, str], expected: float | None
+) -> None:
+    # Waiting out NaN or infinity could never start or never end (an audit
+    # adding NaN to what it waited would wait again forever).
+    assert retry_after({key.lower(): value for key, value in headers.items()}) == expected
