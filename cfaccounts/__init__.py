@@ -27,6 +27,7 @@ from ._exceptions import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RateLimitPausedError,
     RateLimitStoreError,
     UnprocessableEntityError,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "QuotaStatus",
     "RateLimit",
     "RateLimitError",
+    "RateLimitPausedError",
     "RateLimitStoreError",
     "RateLimiter",
     "RequestOptions",

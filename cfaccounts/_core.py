@@ -33,7 +33,13 @@ import attrs
 from ._api_response import AsyncAPIResponse, HTTPRequest
 from ._credentials import Credentials
 from ._endpoint import Endpoint
-from ._exceptions import APIConnectionError, APIError, DeadlineExceededError, RateLimitError
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    DeadlineExceededError,
+    RateLimitError,
+    RateLimitPausedError,
+)
 from ._limiter import BaseRateLimiter
 from ._logging import logger
 from ._pagination import AsyncPaginator, BasePage, page_from
@@ -196,7 +202,7 @@ class Core:
                 progress.stage = _SLOT
                 async with self.slots:
                     progress.stage = _LIMITER
-                    await self.limiter.acquire()
+                    await self.limiter.acquire_within(retry.max_retry_after)
                     try:
                         progress.sending()
                         response = await self.transport.send(
@@ -216,6 +222,8 @@ class Core:
                     redact=self.credentials.redact,
                     carries_secret=request.carries_secret,
                 )
+            except RateLimitPausedError as paused:
+                raise _refused(request, retry, paused, sent=attempt - 1) from None
             except APIError as error:
                 progress.failed(error)
                 delay = retry.delay_before_retry(
@@ -223,6 +231,11 @@ class Core:
                 )
                 if delay is None:
                     error.attempts = attempt
+                    if isinstance(error, RateLimitError) and error.retry_after is not None:
+                        # Not waited out here, yet every other request would
+                        # meet the same lockout: they are held too.
+                        self.limiter.pause(error.retry_after)
+                        await self.limiter.share_pause()
                     if logger.isEnabledFor(logging.DEBUG):
                         logger.debug("%s %s failed: %s", request.method, url, error.message)
                     raise
@@ -253,6 +266,26 @@ class Core:
                     envelope.ray_id,
                 )
             return envelope
+
+
+def _refused(
+    request: Request, retry: RetryPolicy, paused: RateLimitPausedError, *, sent: int
+) -> RateLimitError:
+    """The error of a request refused unsent: a 429 holds every request longer than a retry waits.
+
+    Such a request would only wait for the lockout to end, or meet it: like
+    the 429 that began it, it is the caller's to decide.
+    """
+    error = RateLimitError(
+        f"not sent: a 429 holds this credential's requests for {paused.seconds_left:.0f} s"
+        f" more, longer than a retry waits ({retry.max_retry_after:g} s)",
+        method=request.method,
+        url=str(request.url),
+        status_code=429,
+        retry_after=paused.seconds_left,
+    )
+    error.attempts = sent
+    return error
 
 
 class RawResponseCore:

@@ -8,6 +8,8 @@
     │   └── CredentialsError      bad or missing credentials
     ├── ClientClosedError         (also RuntimeError) a call on a closed client
     ├── RateLimitStoreError       a shared rate limiter's store (Redis) failed
+    ├── RateLimitPausedError      a limiter holds requests after a 429 longer than
+    │                             the caller waits; .seconds_left
     ├── EventLoopMismatchError    (also RuntimeError) an AsyncCloudflare used from a
     │                             second event loop, or in a forked child
     └── APIError                  a request failed; .method, .url, .attempts
@@ -85,6 +87,19 @@ class RateLimitStoreError(CloudflareError):
     Requests are not sent unpaced instead: the whole fleet counts on every
     request being counted. The message names the store without its password.
     """
+
+
+class RateLimitPausedError(CloudflareError):
+    """A rate limiter holds every request after a 429 longer than the caller waits.
+
+    Raised by :meth:`~cfaccounts.BaseRateLimiter.acquire_within`; a client
+    turns it into a :class:`RateLimitError` naming the request, which was
+    not sent. ``seconds_left`` says when the hold ends.
+    """
+
+    def __init__(self, *, seconds_left: float) -> None:
+        super().__init__(f"a 429 holds every request for {seconds_left:.0f} s more")
+        self.seconds_left = seconds_left
 
 
 class EventLoopMismatchError(CloudflareError, RuntimeError):

@@ -47,6 +47,7 @@ from typing import Literal, TypeAlias
 
 import attrs
 
+from ._exceptions import RateLimitPausedError
 from ._logging import logger
 from ._quota_headers import QuotaReport, parse_quota_headers
 from ._ratelimit import CLOUDFLARE_RATE_LIMIT, RateLimit
@@ -114,6 +115,10 @@ class BaseRateLimiter(abc.ABC):
     times a 429 paused everything.
     """
 
+    #: Set by :meth:`pause`; a class default, so a subclass that does not call
+    #: ``super().__init__()`` still answers :meth:`pause_left`.
+    _paused_until = 0.0
+
     def __init__(self) -> None:
         self.requests = 0
         self.delayed = 0
@@ -125,9 +130,46 @@ class BaseRateLimiter(abc.ABC):
         """When (on :func:`time.monotonic`'s clock) the pause after a 429 ends; past if none."""
         return self._paused_until
 
+    def pause_left(self) -> float:
+        """Seconds until the pause after a 429 ends; 0 if none."""
+        return max(0.0, self._paused_until - _monotonic())
+
+    async def wait_out_pause(self, within: float = math.inf) -> float | None:
+        """Wait for the pause after a 429 to end; the seconds waited.
+
+        ``None`` as soon as the pause is seen to end more than ``within``
+        seconds after the call (another 429 may lengthen it meanwhile).
+        """
+        started = _monotonic()
+        while (left := self.pause_left()) > 0:
+            if _monotonic() - started + left > within:
+                return None
+            await _sleep(min(left, _RECHECK))
+        return _monotonic() - started
+
+    async def share_pause(self) -> None:  # noqa: B027 - a limiter of one process has no one to tell
+        """Tell the other processes sharing the limiter of a :meth:`pause` at once.
+
+        A client calls it after a 429 it does not wait out, so that a fleet
+        does not send into the lockout while this process sends nothing.
+        """
+
     @abc.abstractmethod
     async def acquire(self) -> None:
         """Wait until a request may be sent; pair with :meth:`release`."""
+
+    async def acquire_within(self, patience: float) -> None:
+        """:meth:`acquire`, unless a 429's pause would hold the request more than ``patience`` s.
+
+        Raises:
+            RateLimitPausedError: such a pause is on, or began while the request
+                waited; the request holds no place.
+
+        Limiters that can see a pause begin while a request waits override it.
+        """
+        if (left := self.pause_left()) > patience:
+            raise RateLimitPausedError(seconds_left=left)
+        await self.acquire()
 
     @abc.abstractmethod
     def release(self) -> None:
@@ -305,13 +347,18 @@ class RateLimiter(BaseRateLimiter):
             return QuotaStatus("local", self.limit.limit, self.limit.per)
 
     async def acquire(self) -> None:
+        await self.acquire_within(math.inf)
+
+    async def acquire_within(self, patience: float) -> None:
         ticket = object()
-        delay = self._admit(ticket)
+        delay = self._admit(ticket, patience)
         try:
             while delay is not None:
-                await _sleep(delay)
-                delay = self._admit(ticket)
-        except BaseException:  # cancelled while waiting: give up the place in line
+                # A longer pause may begin meanwhile (another request's 429):
+                # look again often enough to give up in time.
+                await _sleep(delay if patience == math.inf else min(delay, _RECHECK))
+                delay = self._admit(ticket, patience)
+        except BaseException:  # cancelled, or paused too long: give up the place in line
             with self._lock:
                 if ticket in self._queue:
                     self._queue.remove(ticket)
@@ -473,8 +520,12 @@ class RateLimiter(BaseRateLimiter):
         slot = used - limit.limit
         return expiries[slot] - now if slot < len(expiries) else limit.per
 
-    def _admit(self, ticket: object) -> float | None:
-        """Admit the request (``None``) or say how long it should wait before asking again."""
+    def _admit(self, ticket: object, patience: float) -> float | None:
+        """Admit the request (``None``) or say how long it should wait before asking again.
+
+        Raises:
+            RateLimitPausedError: a 429's pause has more than ``patience`` s left.
+        """
         with self._lock:
             now = _monotonic()
             queue = self._queue
@@ -484,6 +535,8 @@ class RateLimiter(BaseRateLimiter):
                 ahead, queued = len(queue), False
             if self._paused_until > now:
                 delay = self._paused_until - now
+                if delay > patience:
+                    raise RateLimitPausedError(seconds_left=delay)
             else:
                 delay = max(
                     self._local_delay(now, ahead), min(self._header_delay(now, ahead), _RECHECK)

@@ -14,7 +14,8 @@
   its :class:`~cfaccounts._request.Request` says so.
 - Waits grow exponentially with full jitter (0.5 s base, 8 s cap). A
   ``Retry-After`` / ``retry-after-ms`` of up to 60 s is honoured; a longer one
-  is not waited out but raised, so the caller decides.
+  is not waited out but raised, so the caller decides (the core then refuses
+  the client's other requests, unsent, until it ends).
 """
 
 from __future__ import annotations

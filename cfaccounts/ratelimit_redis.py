@@ -23,15 +23,21 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
-import time
 import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from yarl import URL
 
-from ._exceptions import RateLimitStoreError
-from ._limiter import LEARN, LONGEST_PAUSE, BaseRateLimiter, QuotaStatus, RateLimitSetting
+from . import _limiter
+from ._exceptions import RateLimitPausedError, RateLimitStoreError
+from ._limiter import (
+    LEARN,
+    LONGEST_PAUSE,
+    BaseRateLimiter,
+    QuotaStatus,
+    RateLimitSetting,
+)
 from ._quota_headers import QuotaReport, parse_quota_headers
 from ._ratelimit import CLOUDFLARE_RATE_LIMIT, RateLimit
 from ._secrets import Secret
@@ -46,8 +52,10 @@ _sleep = asyncio.sleep
 #: Admit one request or say how long to wait. KEYS[1]: the credential's hash.
 #: ARGV: local quota, local window, learn (0/1), reserve share, then an
 #: observation (remaining, reset, quota, window, our requests in flight; -1
-#: when none) and a pause in seconds (0 when none). Returns, as strings:
-#: admitted (1/0), seconds to wait, quota, window, remaining, seconds to reset.
+#: when none), a pause in seconds (0 when none) and whether to admit a request
+#: (1/0: 0 only records the observation and pause). Returns, as strings:
+#: admitted (1/0), seconds to wait, quota, window, remaining, seconds to reset,
+#: seconds the fleet's pause after a 429 has left.
 _ACQUIRE = """
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1e6
@@ -95,7 +103,9 @@ end
 local admitted, wait = 0, 0
 local reserve = math.max(1, math.ceil(quota * share))
 local left = quota - used - reserve
-if now < paused_until then
+if ARGV[11] == '0' then
+  wait = 0
+elseif now < paused_until then
   wait = paused_until - now
 elseif left < 1 then
   wait = reset_at - now
@@ -113,7 +123,8 @@ redis.call('HSET', KEYS[1], 'reset_at', reset_at, 'used', used, 'quota', quota,
            'alone', alone)
 redis.call('PEXPIRE', KEYS[1], math.ceil(math.max(reset_at, paused_until) - now + window) * 1000)
 return {tostring(admitted), tostring(wait), tostring(quota), tostring(window),
-        tostring(quota - used), tostring(reset_at - now)}
+        tostring(quota - used), tostring(reset_at - now),
+        tostring(math.max(0, paused_until - now))}
 """
 
 
@@ -217,7 +228,25 @@ class RedisRateLimiter(BaseRateLimiter):
         return bound[1]
 
     async def acquire(self) -> None:
+        await self.acquire_within(math.inf)
+
+    async def share_pause(self) -> None:
+        with self._lock:
+            observation, self._observation = self._observation, None
+            pause, self._pause = self._pause, 0.0
+            in_flight = self._in_flight
+        if not pause:
+            return
+        try:
+            reply = await self._run(observation, pause, in_flight, admit=False)
+        except RateLimitStoreError:
+            return  # kept: the next request carries it, and says the store failed
+        self._note_fleet_pause(float(reply[6]))
+
+    async def acquire_within(self, patience: float) -> None:
         waited = False
+        # The script, not this process's own pause, decides: it carries that
+        # pause to the fleet first.
         while True:
             with self._lock:
                 observation, self._observation = self._observation, None
@@ -225,7 +254,7 @@ class RedisRateLimiter(BaseRateLimiter):
                 in_flight = self._in_flight
             reply = await self._run(observation, pause, in_flight)
             admitted, wait = reply[0] == "1", float(reply[1])
-            quota, window, remaining, reset = (float(value) for value in reply[2:])
+            quota, window, remaining, reset, paused = (float(value) for value in reply[2:])
             self._status = QuotaStatus(
                 "headers" if self._saw_headers else "local",
                 int(quota),
@@ -238,13 +267,27 @@ class RedisRateLimiter(BaseRateLimiter):
                     self._in_flight += 1
                     self.requests += 1
                 return
+            self._note_fleet_pause(paused)
+            if paused > patience:
+                raise RateLimitPausedError(seconds_left=paused)
             if not waited:
                 waited = True
                 self.delayed += 1
             await _sleep(max(wait, 0.001))
 
+    def _note_fleet_pause(self, seconds: float) -> None:
+        """What a process of the fleet (this one too) paused for after a 429, known here too."""
+        if seconds > 0:
+            with self._lock:
+                self._paused_until = max(self._paused_until, _limiter._monotonic() + seconds)
+
     async def _run(
-        self, observation: QuotaReport | None, pause: float, in_flight: int
+        self,
+        observation: QuotaReport | None,
+        pause: float,
+        in_flight: int,
+        *,
+        admit: bool = True,
     ) -> list[str]:
         if observation is None:
             seen: list[Any] = [-1, 0, 0, 0, 0]
@@ -260,7 +303,9 @@ class RedisRateLimiter(BaseRateLimiter):
         # Shielded: redis-py can swallow a cancellation that lands while the
         # script runs, and a cancelled call must not go on to be sent. A
         # request counted but never sent only makes the fleet more careful.
-        running = asyncio.ensure_future(self._script()(keys=[self.key], args=[*arguments, pause]))
+        running = asyncio.ensure_future(
+            self._script()(keys=[self.key], args=[*arguments, pause, int(admit)])
+        )
         try:
             reply = await asyncio.shield(running)
         except asyncio.CancelledError:
@@ -295,7 +340,7 @@ class RedisRateLimiter(BaseRateLimiter):
         seconds = min(seconds, LONGEST_PAUSE)
         with self._lock:
             # What this process knows of the fleet-wide pause, for progress lines.
-            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+            self._paused_until = max(self._paused_until, _limiter._monotonic() + seconds)
             if seconds > self._pause:
                 if self._pause == 0:
                     self.pauses += 1

@@ -42,6 +42,7 @@ ARGUMENTS: dict[str, Any] = {
     "attempts": 3,
     "deadline": 5.0,
     "waiting_for": "the rate limiter",
+    "seconds_left": 120.0,
 }
 #: An error answer that echoes the token (a module constant: the guard
 #: renders this file's frames, and a local would hold the secret).

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from cfaccounts import AsyncCloudflare, RateLimit, RateLimiter
-from cfaccounts.testing import Sandbox
+from cfaccounts import AsyncCloudflare, RateLimit, RateLimiter, RateLimitError, RateLimitPausedError
+from cfaccounts.testing import Fault, Sandbox
 
 
 def test_rate_limit_is_validated() -> None:
@@ -139,3 +139,76 @@ def test_client_checks_max_concurrency() -> None:
         AsyncCloudflare(api_token="t", max_concurrency=0)
     with pytest.raises(TypeError, match="max_concurrency"):
         AsyncCloudflare(api_token="t", max_concurrency=2.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.cloudflare_sandbox(accounts=1)
+async def test_a_lockout_longer_than_a_retry_waits_holds_every_request_without_sending_it(
+    cloudflare_sandbox: Sandbox, waits: list[float]
+) -> None:
+    account_id = cloudflare_sandbox.account_ids[0]
+    cloudflare_sandbox.inject(Fault.rate_limited(300), "GET /accounts/{account_id}/roles")
+    async with cloudflare_sandbox.client() as client:
+        with pytest.raises(RateLimitError) as first:
+            await client.accounts.roles.list(account_id=account_id)
+        assert first.value.retry_after == 300
+        # Every other request would meet the same lockout: refused here, not sent.
+        with pytest.raises(RateLimitError, match="not sent") as second:
+            await client.accounts.members.list(account_id=account_id)
+        assert 299 <= (second.value.retry_after or 0) <= 300
+        assert second.value.status_code == 429
+        assert cloudflare_sandbox.counters.responses == {429: 1}
+        await client.rate_limiter.wait_out_pause()
+        await client.accounts.members.list(account_id=account_id)
+    assert cloudflare_sandbox.counters.responses == {429: 1, 200: 1}
+    assert sum(waits) == pytest.approx(300, abs=1)
+
+
+async def test_a_request_waiting_when_a_long_pause_begins_is_refused_at_the_next_look(
+    waits: list[float],
+) -> None:
+    limiter = RateLimiter()
+    await limiter.acquire()
+    limiter.release()
+    limiter.observe({"Ratelimit": '"default";r=1;t=10', "Ratelimit-Policy": "default;q=60;w=10"})
+    waiting = asyncio.create_task(limiter.acquire_within(60))
+    await asyncio.sleep(0)  # it waits for the window, looking again every 0.5 s
+    assert not waiting.done()
+    limiter.pause(300)
+    with pytest.raises(RateLimitPausedError):
+        await waiting
+    assert sum(waits) < 2  # not the 300 s of the pause
+    # It gave up its place: a request after the pause goes first.
+    await limiter.wait_out_pause()
+    await asyncio.wait_for(limiter.acquire(), 20)
+
+
+@pytest.mark.cloudflare_sandbox(accounts=1)
+async def test_refused_calls_do_not_move_the_lockout_s_end(
+    cloudflare_sandbox: Sandbox, waits: list[float]
+) -> None:
+    account_id = cloudflare_sandbox.account_ids[0]
+    cloudflare_sandbox.inject(Fault.rate_limited(300), "GET /accounts/{account_id}/roles")
+    async with cloudflare_sandbox.client() as client:
+        with pytest.raises(RateLimitError):
+            await client.accounts.roles.list(account_id=account_id)
+        ends = client.rate_limiter.paused_until
+        for _ in range(200):
+            with pytest.raises(RateLimitError, match="not sent") as refused:
+                await client.accounts.members.list(account_id=account_id)
+        assert refused.value.attempts == 0  # nothing was sent
+        assert client.rate_limiter.paused_until == ends
+    assert cloudflare_sandbox.counters.responses == {429: 1}
+
+
+async def test_a_request_waiting_on_the_local_limit_gives_up_when_a_long_pause_begins(
+    waits: list[float],
+) -> None:
+    limiter = RateLimiter(RateLimit(1, per=300))
+    await limiter.acquire()
+    limiter.release()
+    waiting = asyncio.create_task(limiter.acquire_within(60))  # due in 300 s
+    await asyncio.sleep(0)
+    limiter.pause(600)
+    with pytest.raises(RateLimitPausedError):
+        await waiting
+    assert sum(waits) <= 1  # not the 300 s it was due in, nor the pause

@@ -13,9 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from cfaccounts import AsyncCloudflare, RateLimit, RateLimitStoreError
+from cfaccounts import (
+    AsyncCloudflare,
+    RateLimit,
+    RateLimitError,
+    RateLimitPausedError,
+    RateLimitStoreError,
+)
 from cfaccounts.ratelimit_redis import RedisRateLimiter
-from cfaccounts.testing import Sandbox
+from cfaccounts.testing import Fault, Sandbox
 from cfaccounts.testing.redis_server import running_redis
 
 _WORKER = textwrap.dedent(
@@ -201,3 +207,36 @@ async def test_others_spending_the_window_keeps_the_fleet_paced(redis_url: str) 
             for _ in range(5):
                 await client.accounts.get(account_id=account_id)
             assert time.monotonic() - started > 0.8
+
+
+async def test_a_fleet_lockout_longer_than_a_retry_waits_refuses_requests_everywhere(
+    redis_url: str,
+) -> None:
+    met_it = RedisRateLimiter(redis_url, key="fleet-lockout")
+    elsewhere = RedisRateLimiter(redis_url, key="fleet-lockout")
+    met_it.pause(300)  # a 429 asked for five minutes
+    with pytest.raises(RateLimitPausedError):
+        await met_it.acquire_within(60)  # carries the pause to the fleet, then refuses
+    with pytest.raises(RateLimitPausedError) as refused:
+        await elsewhere.acquire_within(60)
+    assert 299 <= refused.value.seconds_left <= 300
+    assert 299 <= elsewhere.pause_left() <= 300  # known here too, for progress lines
+    await met_it.aclose()
+    await elsewhere.aclose()
+
+
+async def test_a_lockout_one_process_meets_reaches_the_fleet_before_it_sends_again(
+    redis_url: str,
+) -> None:
+    async with Sandbox(accounts=1) as sandbox:
+        account_id = sandbox.account_ids[0]
+        sandbox.inject(Fault.rate_limited(300), "GET /accounts/{account_id}/roles")
+        met_it = sandbox.client(rate_limit=RedisRateLimiter(redis_url, key="lockout-shared"))
+        elsewhere = sandbox.client(rate_limit=RedisRateLimiter(redis_url, key="lockout-shared"))
+        async with met_it, elsewhere:
+            with pytest.raises(RateLimitError):
+                await met_it.accounts.roles.list(account_id=account_id)
+            # The process that met it sends nothing more; the other one is told anyway.
+            with pytest.raises(RateLimitError, match="not sent"):
+                await elsewhere.accounts.members.list(account_id=account_id)
+        assert sandbox.counters.responses == {429: 1}

@@ -26,6 +26,8 @@ from ._checks import Invitations, member_findings, token_findings
 from ._findings import AccountFailure, Finding, NotChecked, Thresholds
 
 _PER_PAGE = 50
+# Looked up at call time, so tests can record waits.
+_sleep = asyncio.sleep
 _AUDIT_LOG_LIMIT = 1000
 #: How long to wait after a 429 that names no Retry-After: Cloudflare's whole window.
 _WINDOW = 300.0
@@ -129,8 +131,11 @@ class Audit:
     that need it :class:`NotChecked` for that account (see
     :data:`CHECK_SOURCES`); the account fails only when no check could run.
     The iteration raises, ending the audit, when the accounts cannot be
-    listed, the credential is refused (401), or the API cannot be reached
-    before anything was read.
+    listed (a 429 is waited out first, within ``max_wait``), the credential
+    is refused (401), or the API cannot be reached before anything was read.
+    A 429 that holds every request longer than the client's retries wait
+    (a lockout) holds the other reads too: each waits it out within its own
+    ``max_wait``.
     """
 
     def __init__(
@@ -215,13 +220,23 @@ class Audit:
             for account_id in self.account_ids:
                 await accounts.put((account_id, None))
             return
-        first = await self.client.accounts.list(per_page=_PER_PAGE)
-        self._reached = True
-        info = first.result_info
-        self.accounts_total = info.total_count if info and info.total_count is not None else None
-        async for page in first.iter_pages():
-            for account in page.result:
-                await accounts.put((account.id, account))
+        try:
+            page = await self._waiting_out_429s(
+                lambda: self.client.accounts.list(per_page=_PER_PAGE)
+            )
+            self._reached = True
+            info = page.result_info
+            self.accounts_total = (
+                info.total_count if info and info.total_count is not None else None
+            )
+            while True:
+                for account in page.result:
+                    await accounts.put((account.id, account))
+                if not page.has_next_page():
+                    return
+                page = await self._waiting_out_429s(page.get_next_page)
+        except _WaitedTooLong as waited:
+            raise waited.error from None  # the accounts cannot be listed
 
     async def _work(
         self, accounts: asyncio.Queue[Queued | None], findings: asyncio.Queue[Finding | None]
@@ -265,31 +280,47 @@ class Audit:
         A 429 is waited out (its ``Retry-After``) and the read made again,
         as long as the waits for this read stay within :attr:`max_wait`.
         """
+        try:
+            result = await self._waiting_out_429s(fetch)
+        except PermissionDeniedError as error:
+            forbidden[source] = error
+            return None
+        self._reached = True
+        return result
+
+    async def _waiting_out_429s(self, fetch: Callable[[], Awaitable[T]]) -> T:
+        """``fetch()``, made again after each 429 is waited out while the waits fit ``max_wait``.
+
+        The client holds every request for a 429 it does not retry, and
+        refuses others unsent while that hold is longer than its retries
+        wait: the read is made again when the hold ends, and is charged the
+        whole wait, whichever read met the 429.
+        """
         waited = 0.0
+        limiter = self.client.rate_limiter
         while True:
             try:
-                result = await fetch()
-            except PermissionDeniedError as error:
-                forbidden[source] = error
-                return None
+                return await fetch()
             except RateLimitError as error:
-                retry_after = error.retry_after if error.retry_after is not None else _WINDOW
-                if waited + retry_after > self.max_wait:
-                    raise _WaitedTooLong(error, retry_after, waited, self.max_wait) from None
-                waited += retry_after
-                self._wait_out(retry_after)
-                continue
-            self._reached = True
-            return result
-
-    def _wait_out(self, retry_after: float) -> None:
-        """Hold every request of the client for a 429's ``Retry-After``, and say so.
-
-        The read is made again at once: its first request waits in the
-        client's limiter until the pause ends, with every other one.
-        """
-        self.retry_after = retry_after
-        self.client.rate_limiter.pause(retry_after)
+                asked = error.retry_after if error.retry_after is not None else _WINDOW
+                # At least a second each: a server that keeps asking for no
+                # wait at all must not be asked again without end.
+                wait = max(asked, limiter.pause_left(), 1.0)
+                if waited + wait > self.max_wait:
+                    raise _WaitedTooLong(error, wait, waited, self.max_wait) from None
+                self.retry_after = wait
+                if limiter.pause_left() < wait:
+                    limiter.pause(wait)
+                if limiter.pause_left() == 0:  # a limiter that does not hold requests itself
+                    await _sleep(wait)
+                    waited += wait
+                    continue
+                spent = await limiter.wait_out_pause(within=self.max_wait - waited)
+                if spent is None:  # another 429 made the hold longer than is left to wait
+                    raise _WaitedTooLong(
+                        error, limiter.pause_left(), waited, self.max_wait
+                    ) from None
+                waited += spent
 
     async def _audit_account(self, queued: Queued) -> list[Finding]:
         accounts = self.client.accounts
