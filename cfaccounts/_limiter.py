@@ -77,7 +77,7 @@ _STEADY_BURST = 5
 #: The longest a 429's ``Retry-After`` pauses requests: a lying header must
 #: not stop a client (or a fleet) for years.
 LONGEST_PAUSE = 86_400.0
-#: The most senders the reserve grows for.
+#: The most senders the estimate counts.
 _MAX_SENDERS = 32
 #: How long, at least, between two estimates of how fast others spend the quota.
 _OTHERS_SAMPLE = 0.5
@@ -458,9 +458,8 @@ class RateLimiter(BaseRateLimiter):
             # next one. One request at a time until an answer describes it.
             return 0.0 if self._in_flight == 0 and ahead == 0 else _PROBE_POLL
         quota = window.quota if window.quota is not None else window.remaining
-        # What others spent since we were told is gone too, and what they
-        # will spend before the reset is not ours to spend: going over locks
-        # out them (the dashboard, too) as much as us.
+        # What others spent since we were told is gone too: guessed at the
+        # rate they were seen spending (the line keeps what they will spend).
         unseen = self._others.rate * (now - window.observed_at)
         known = window.remaining - window.in_flight - window.admitted - self._reserve(window)
         if self._in_flight == 0 and ahead == 0 and known - unseen >= self._others.senders:
