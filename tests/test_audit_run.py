@@ -319,7 +319,7 @@ async def test_a_lockout_met_by_the_listing_is_waited_out_too(
     # lockout ends, within max_wait, rather than ending the audit.
     async with cloudflare_sandbox.client() as client:
         run = Audit(client, max_wait=300, accounts_in_parallel=2)
-        findings = []
+        findings: list[Finding] = []
         async for finding in run:
             if not findings:  # page 1 is read; the next pages are not yet
                 cloudflare_sandbox.inject(Fault.rate_limited(100), "GET /accounts")
