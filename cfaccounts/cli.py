@@ -20,7 +20,7 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 try:
     import click
@@ -32,6 +32,9 @@ except ImportError as missing:  # tests/test_cli.py runs this without click
         f"cfaccounts: the command line needs {missing.name}: pip install 'cfaccounts[cli]'\n"
     )
     raise SystemExit(2) from None  # EXIT_USAGE: the [cli] extra is missing
+
+if TYPE_CHECKING:
+    from .testing import Sandbox
 
 from ._client import AsyncCloudflare
 from ._credentials import ENV_EMAIL, ENV_KEY, ENV_SERVICE_KEY, ENV_TOKEN, resolve_credentials
@@ -55,7 +58,6 @@ from .audit import (
 )
 from .audit._findings import at_least
 from .audit._report import FIELDS, Outcome, RunSummary, write_csv, write_json
-from .testing import Sandbox
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -316,11 +318,11 @@ async def _audit(
     A :class:`Sandbox` target is started here, and audited with a client of its own.
     """
     async with contextlib.AsyncExitStack() as stack:
-        if isinstance(target, Sandbox):
+        if isinstance(target, AsyncCloudflare):
+            client = target
+        else:
             await stack.enter_async_context(target)
             client = target.client(**client_options)
-        else:
-            client = target
         await stack.enter_async_context(client)
         run = state.run = Audit(client, **audit_options)
         collect = asyncio.create_task(_collect(run, state))
@@ -809,6 +811,9 @@ def _shared_limiter(url: str, rate_limit: RateLimitSetting) -> BaseRateLimiter:
 
 def _sandbox(accounts: int, rate_limit: RateLimitSetting) -> Sandbox:
     """The embedded sandbox ``--sandbox`` audits."""
+    # Imported here: the sandbox's server is start-up time that only --sandbox needs.
+    from .testing import Sandbox  # noqa: PLC0415
+
     return Sandbox(
         seed="audit",
         accounts=accounts,

@@ -1,0 +1,200 @@
+"""Many senders pacing to one quota's ``Ratelimit`` headers, in virtual time.
+
+Each sender is a :class:`RateLimiter` of its own, as in separate processes;
+they share nothing but the sandbox's quota model, which counts a request
+when it arrives and answers with the headers as it stands when the answer
+leaves. Time is virtual: a run of minutes takes a fraction of a second and
+comes out the same every time, so the properties below can be asserted over
+many fleets, latencies and outside consumers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import math
+import random
+from collections.abc import Iterator
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cfaccounts import RateLimit, RateLimiter
+from cfaccounts.testing._quota import Quota
+
+QUOTA = RateLimit(60, per=10)
+USER = "the user"
+#: Virtual loop turns that let every runnable task reach its next wait.
+_SETTLE = 30
+
+
+class VirtualTime:
+    """A clock that jumps to the next wake-up once every task is waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        wake = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.now + max(0.0, delay), next(self._order), wake))
+        await wake
+
+    async def run(self, *work: asyncio.Task[None]) -> None:
+        while not all(task.done() for task in work):
+            for _ in range(_SETTLE):
+                await asyncio.sleep(0)
+            while self._sleepers and self._sleepers[0][2].cancelled():
+                heapq.heappop(self._sleepers)
+            if not self._sleepers:
+                break
+            self.now, _, wake = heapq.heappop(self._sleepers)
+            wake.set_result(None)
+        for task in work:
+            task.result()  # a sender that failed fails the test
+
+
+@attrs.define
+class Run:
+    """What the quota saw."""
+
+    #: Requests admitted in each window, in order.
+    admitted_per_window: list[int] = attrs.Factory(list)
+    refused: int = 0
+    #: When the first request was refused, and whether a sender sent it.
+    first_refusal: tuple[float, bool] | None = None
+    finished_at: float = 0.0
+
+
+@contextlib.contextmanager
+def virtual_time() -> Iterator[VirtualTime]:
+    """The limiters and the quota model, on one virtual clock."""
+    clock = VirtualTime()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("cfaccounts._limiter._monotonic", clock.monotonic)
+        patch.setattr("cfaccounts._limiter._sleep", clock.sleep)
+        patch.setattr("cfaccounts.testing._quota._monotonic", clock.monotonic)
+        yield clock
+
+
+@attrs.frozen
+class Fleet:
+    """``senders`` limiters, each sending ``requests_each`` requests, against one quota.
+
+    ``concurrency`` calls of each sender wait on its limiter at once (as the
+    audit's workers do); a request reaches the server about ``latency`` s
+    after it is admitted, and its answer comes back about ``latency`` s later
+    (from half to one and a half times it, drawn from a seeded generator:
+    real networks do not keep senders in lockstep). Another consumer (the
+    dashboard) spends ``outside_rate`` requests per second, evenly and
+    unpaced, while the senders run.
+    """
+
+    senders: int
+    requests_each: int = 12
+    concurrency: int = 4
+    latency: float = 0.01
+    outside_rate: float = 0.0
+
+    def share_the_quota(self) -> Run:
+        with virtual_time() as clock:
+            return asyncio.run(self._share(clock))
+
+    async def _share(self, clock: VirtualTime) -> Run:
+        quota = Quota(QUOTA)
+        jitter = random.Random(self.senders * 1000 + self.concurrency)  # noqa: S311 - not a secret
+        run = Run()
+        window_ends = -math.inf
+
+        def arrive(by_sender: bool) -> None:
+            nonlocal window_ends
+            if clock.now >= window_ends:
+                run.admitted_per_window.append(0)
+            refused = quota.admit(USER) is not None
+            window_ends = clock.now + quota.standing(USER).reset
+            if refused:
+                run.refused += 1
+                run.first_refusal = run.first_refusal or (clock.now, by_sender)
+            else:
+                run.admitted_per_window[-1] += 1
+
+        async def sender(limiter: RateLimiter, work: list[None]) -> None:
+            while work:
+                work.pop()
+                await limiter.acquire()
+                await clock.sleep(self.latency * jitter.uniform(0.5, 1.5))
+                arrive(by_sender=True)
+                await clock.sleep(self.latency * jitter.uniform(0.5, 1.5))
+                limiter.release()
+                limiter.observe(quota.headers(USER))
+
+        async def outside() -> None:
+            while True:
+                await clock.sleep(1 / self.outside_rate)
+                arrive(by_sender=False)
+
+        loop = asyncio.get_running_loop()
+        senders = []
+        for _ in range(self.senders):
+            limiter, work = RateLimiter(), [None] * self.requests_each
+            senders += [loop.create_task(sender(limiter, work)) for _ in range(self.concurrency)]
+        dashboard = loop.create_task(outside()) if self.outside_rate else None
+        await clock.run(*senders)
+        run.finished_at = clock.now
+        if dashboard is not None:
+            dashboard.cancel()
+        return run
+
+
+def test_eight_senders_leave_no_more_than_their_margins_unspent() -> None:
+    run = Fleet(senders=8, requests_each=30).share_the_quota()
+    assert run.refused == 0
+    full_windows = run.admitted_per_window[:-1]
+    # 60 a window, less the 5 % reserve (3), less one request per sender:
+    # at a window's end every sender's last answer is about a second old,
+    # and one request each on what they last saw is all that is safe.
+    assert min(full_windows) >= 60 - 3 - 8 - 1, run.admitted_per_window
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    senders=st.integers(1, 8),
+    concurrency=st.integers(1, 6),
+    latency=st.sampled_from([0.001, 0.01, 0.05, 0.2]),
+    outside_share=st.sampled_from([0.0, 0.1, 0.2, 1 / 3]),
+)
+def test_no_fleet_of_up_to_eight_goes_over_the_quota(
+    senders: int, concurrency: int, latency: float, outside_share: float
+) -> None:
+    fleet = Fleet(
+        senders, concurrency=concurrency, latency=latency, outside_rate=QUOTA.rate * outside_share
+    )
+    run = fleet.share_the_quota()
+    assert run.refused == 0, (run.first_refusal, run.admitted_per_window)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limit: a fleet beside a heavy unpaced consumer can overrun its first"
+    " window before its senders have measured each other (docs/quotas.md)",
+)
+@pytest.mark.parametrize(
+    ("senders", "concurrency", "latency", "outside_share"),
+    [(7, 2, 0.001, 0.5), (9, 4, 0.01, 0.5), (12, 4, 0.2, 1 / 3)],
+)
+def test_larger_fleets_beside_a_heavy_consumer_still_overrun_the_first_window(
+    senders: int, concurrency: int, latency: float, outside_share: float
+) -> None:
+    fleet = Fleet(
+        senders, concurrency=concurrency, latency=latency, outside_rate=QUOTA.rate * outside_share
+    )
+    run = fleet.share_the_quota()
+    assert run.refused == 0, (run.first_refusal, run.admitted_per_window)
