@@ -18,7 +18,10 @@ moment:
   plus our own requests since) is held to an even spread of the quota,
   less a small reserve, over the window; so N processes starting together
   do not each spend at a pace meant for all of them, and a consumer that
-  is not paced (the dashboard) is in the count like everyone else. The
+  is not paced (the dashboard) is in the count like everyone else. Until
+  it has measured the others, a process that finds others' requests in a
+  window begun that second takes them for processes started with it, each
+  about to do just what it does. The
   *pace*: this process spreads what is left, less its requests in flight,
   over the time left, with a small burst. When the window the headers
   described has ended, one request at a time goes out until an answer
@@ -229,6 +232,11 @@ class _OthersEstimate:
     #: Whether two answers showed nobody else spending: until then, others may
     #: be starting at the same moment.
     alone: bool = False
+    #: Whether a sample measured the rates yet.
+    measured: bool = False
+    #: Others' requests counted when we first saw a window that had just
+    #: begun: until a sample measures them, each may be a sender like us.
+    first_seen: int = 0
     _seen_this_window: bool = False
 
     def restart(self, now: float, remaining: int, answers: int) -> None:
@@ -257,14 +265,18 @@ class _OthersEstimate:
         elapsed = now - self.since
         if elapsed < _OTHERS_SAMPLE:
             return
-        self.rate = (self.rate + spent_by_others / elapsed) / 2
-        self.ours = (self.ours + (answers - self.answers) / elapsed) / 2
-        self.sampled = True
+        rate, ours = spent_by_others / elapsed, (answers - self.answers) / elapsed
+        if self.measured:  # smooth the estimate; a first sample is taken whole
+            rate, ours = (self.rate + rate) / 2, (self.ours + ours) / 2
+        self.rate, self.ours = rate, ours
+        self.sampled = self.measured = True
         self.restart(now, remaining, answers)
 
     @property
     def senders(self) -> int:
         """About how many senders like us share the quota (ourselves included)."""
+        if not self.measured:
+            return min(_MAX_SENDERS, 1 + self.first_seen)
         if self.rate <= 0:
             return 1
         return min(
@@ -416,6 +428,8 @@ class RateLimiter(BaseRateLimiter):
                 return  # an older answer overtaken by newer ones
             self._others.sample(now, report.remaining, self._answers)
         else:
+            if window is None:
+                self._others.first_seen = self._starting_with_us(report)
             self._others.new_window(now, report.remaining, self._answers)
         self._window = _Window(
             remaining=report.remaining,
@@ -425,6 +439,16 @@ class RateLimiter(BaseRateLimiter):
             in_flight=self._in_flight,
             observed_at=now,
         )
+
+    def _starting_with_us(self, report: QuotaReport) -> int:
+        """Others' requests the first answer shows, if its window began within the last second.
+
+        They are likely processes started with this one (a fleet, a cron
+        job's workers), each about to do just what it does.
+        """
+        if report.quota is None or report.window is None or report.reset < report.window:
+            return 0
+        return max(0, report.quota - report.remaining - self.requests)
 
     def _reserve(self, window: _Window) -> int:
         """Requests left unspent in every window: a share of the quota.
@@ -460,11 +484,23 @@ class RateLimiter(BaseRateLimiter):
         quota = window.quota if window.quota is not None else window.remaining
         # What others spent since we were told is gone too: guessed at the
         # rate they were seen spending (the line keeps what they will spend).
-        unseen = self._others.rate * (now - window.observed_at)
+        # Senders starting together know nothing yet of each other's pace:
+        # until measured, each one seen may be doing just what we do.
+        others = self._others
+        if others.measured:
+            unseen = others.rate * (now - window.observed_at)
+        else:
+            unseen = (others.senders - 1.0) * (window.in_flight + window.admitted + ahead + 1)
         known = window.remaining - window.in_flight - window.admitted - self._reserve(window)
-        if self._in_flight == 0 and ahead == 0 and known - unseen >= self._others.senders:
-            # Guessing what others spent since can hold everyone back at once,
-            # each waiting on the others. With nothing in flight, one request
+        if (
+            others.measured
+            and self._in_flight == 0
+            and ahead == 0
+            and known - unseen >= others.senders
+        ):
+            # Guessing what others spent since (at a measured rate, growing
+            # with time) can hold everyone back at once, each waiting on the
+            # others. With nothing in flight, one request
             # may go on what we saw, to see again: enough is left that every
             # sender doing so at the same moment could not overshoot.
             unseen = 0.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 from hypothesis import given
@@ -134,16 +135,34 @@ async def test_a_burst_by_others_is_made_up_before_anyone_goes_on(waits: list[fl
     limiter = RateLimiter(None, reserve=0)
     await limiter.acquire()
     limiter.release()
-    # Others spent 49 of 60 in the window's first instant: whoever they are,
+    # Others spent 49 of 60 in the window's first second: whoever they are,
     # they may go on at that pace, so everyone's spending is held to an even
-    # line over the window (6 per s) until it catches up, 8 s on.
-    limiter.observe({"Ratelimit": '"default";r=11;t=10', "Ratelimit-Policy": "default;q=60;w=10"})
+    # line over the window (6 per s) until it catches up, about 7 s on.
+    limiter.observe({"Ratelimit": '"default";r=11;t=9', "Ratelimit-Policy": "default;q=60;w=10"})
     await limiter.acquire()
-    assert 7.5 <= sum(waits) <= 8.5
+    assert 6.5 <= sum(waits) <= 7.5
     for _ in range(7):
         limiter.release()
         await limiter.acquire()
-    assert sum(waits) < 10  # all before the reset
+    assert sum(waits) < 9  # all before the reset
+
+
+async def test_senders_starting_together_share_the_line(waits: list[float]) -> None:
+    limiter = RateLimiter()
+    await limiter.acquire()
+    limiter.release()
+    # The first answer, in a window begun this second: 7 requests besides
+    # ours already counted. They may be 7 processes started with us, about to
+    # do just what we do, so we take an eighth of the line (57 over 10 s).
+    limiter.observe({"Ratelimit": '"default";r=52;t=10', "Ratelimit-Policy": "default;q=60;w=10"})
+    sent_at = []
+    for _ in range(5):
+        await limiter.acquire()
+        limiter.release()
+        sent_at.append(sum(waits))
+    gaps = [later - earlier for earlier, later in itertools.pairwise(sent_at)]
+    assert sent_at[0] >= 2  # not before the line has room for all eight
+    assert min(gaps) >= 8 * 10 / 57 - 0.1
 
 
 async def test_a_fresh_window_lets_a_short_script_go_at_once(waits: list[float]) -> None:

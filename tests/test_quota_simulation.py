@@ -157,19 +157,23 @@ class Fleet:
 def test_eight_senders_leave_no_more_than_their_margins_unspent() -> None:
     run = Fleet(senders=8, requests_each=30).share_the_quota()
     assert run.refused == 0
-    full_windows = run.admitted_per_window[:-1]
     # 60 a window, less the 5 % reserve (3), less one request per sender:
     # at a window's end every sender's last answer is about a second old,
-    # and one request each on what they last saw is all that is safe.
-    assert min(full_windows) >= 60 - 3 - 8 - 1, run.admitted_per_window
+    # and one request each on what they last saw is all that is safe. (The
+    # first window, before the senders have measured each other, is slower.)
+    later_full_windows = run.admitted_per_window[1:-1]
+    assert later_full_windows
+    assert min(later_full_windows) >= 60 - 3 - 8 - 1, run.admitted_per_window
 
 
+# Checked for every combination of these values (the simulation is
+# deterministic), and again here on a sample.
 @settings(max_examples=60, deadline=None)
 @given(
     senders=st.integers(1, 8),
-    concurrency=st.integers(1, 6),
+    concurrency=st.sampled_from([1, 2, 3, 4, 5, 6, 8, 16]),
     latency=st.sampled_from([0.001, 0.01, 0.05, 0.2]),
-    outside_share=st.sampled_from([0.0, 0.1, 0.2, 1 / 3]),
+    outside_share=st.sampled_from([0.0, 0.1, 0.2, 1 / 3, 0.5]),
 )
 def test_no_fleet_of_up_to_eight_goes_over_the_quota(
     senders: int, concurrency: int, latency: float, outside_share: float
@@ -183,14 +187,14 @@ def test_no_fleet_of_up_to_eight_goes_over_the_quota(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known limit: a fleet beside a heavy unpaced consumer can overrun its first"
-    " window before its senders have measured each other (docs/quotas.md)",
+    reason="known limit: fleets of 9 or more senders can overrun a window beside a consumer"
+    " spending half the quota, or at 200 ms latency (docs/quotas.md)",
 )
 @pytest.mark.parametrize(
     ("senders", "concurrency", "latency", "outside_share"),
-    [(7, 2, 0.001, 0.5), (9, 4, 0.01, 0.5), (12, 4, 0.2, 1 / 3)],
+    [(9, 5, 0.001, 0.5), (12, 8, 0.2, 0.0)],
 )
-def test_larger_fleets_beside_a_heavy_consumer_still_overrun_the_first_window(
+def test_larger_fleets_can_still_overrun_a_window(
     senders: int, concurrency: int, latency: float, outside_share: float
 ) -> None:
     fleet = Fleet(
