@@ -235,16 +235,19 @@ class _OthersEstimate:
     #: Whether a sample measured the rates yet.
     measured: bool = False
     #: Others' requests counted when we first saw a window that had just
-    #: begun: until a sample measures them, each may be a sender like us.
+    #: begun (and only in that window): until a sample measures them, each
+    #: may be a sender like us.
     first_seen: int = 0
     _seen_this_window: bool = False
 
     def restart(self, now: float, remaining: int, answers: int) -> None:
         self.since, self.remaining, self.answers = now, remaining, answers
 
-    def new_window(self, now: float, remaining: int, answers: int) -> None:
+    def new_window(self, now: float, remaining: int, answers: int, starting_with_us: int) -> None:
         """A new window began. An estimate no answer confirmed in the last one
-        fades: it may be what kept us from sending, and so from learning better."""
+        fades: it may be what kept us from sending, and so from learning better.
+        Senders taken to start with us count only in the window we started in."""
+        self.first_seen = starting_with_us
         if not self.sampled:
             self.rate /= 2
         self.present, self._seen_this_window = self._seen_this_window, False
@@ -428,9 +431,8 @@ class RateLimiter(BaseRateLimiter):
                 return  # an older answer overtaken by newer ones
             self._others.sample(now, report.remaining, self._answers)
         else:
-            if window is None:
-                self._others.first_seen = self._starting_with_us(report)
-            self._others.new_window(now, report.remaining, self._answers)
+            starting_with_us = self._starting_with_us(report) if window is None else 0
+            self._others.new_window(now, report.remaining, self._answers, starting_with_us)
         self._window = _Window(
             remaining=report.remaining,
             reset_at=min(reset_at, window.reset_at) if same_window and window else reset_at,

@@ -165,6 +165,27 @@ async def test_senders_starting_together_share_the_line(waits: list[float]) -> N
     assert min(gaps) >= 8 * 10 / 57 - 0.1
 
 
+async def test_senders_taken_to_start_with_us_do_not_outlive_their_window(
+    waits: list[float],
+) -> None:
+    limiter = RateLimiter()
+    policy = "default;q=60;w=10"
+    await limiter.acquire()
+    limiter.release()
+    # Another tool spent 40 as the window began: taken for senders starting
+    # with us, they hold us back in that window...
+    limiter.observe({"Ratelimit": '"default";r=19;t=10', "Ratelimit-Policy": policy})
+    await cfaccounts._limiter._sleep(11)  # ...which ends, on the fake clock
+    waits.clear()
+    await limiter.acquire()  # the probe of the next window
+    limiter.release()
+    limiter.observe({"Ratelimit": '"default";r=59;t=10', "Ratelimit-Policy": policy})
+    for _ in range(3):
+        await limiter.acquire()
+        limiter.release()
+    assert sum(waits) < 1  # not the whole window, waiting for room for 32 phantom senders
+
+
 async def test_a_fresh_window_lets_a_short_script_go_at_once(waits: list[float]) -> None:
     limiter = RateLimiter()
     policy = "default;q=1200;w=300"
