@@ -60,7 +60,8 @@ _ACQUIRE = """
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1e6
 local state = redis.call('HMGET', KEYS[1], 'reset_at', 'used', 'quota', 'window',
-                         'next_at', 'paused_until', 'alone')
+                         'next_at', 'paused_until', 'alone', 'outside', 'seen_at',
+                         'sample_at', 'sampled')
 local reset_at = tonumber(state[1])
 local used = tonumber(state[2]) or 0
 local quota = tonumber(state[3]) or tonumber(ARGV[1])
@@ -69,6 +70,13 @@ local next_at = tonumber(state[5]) or 0
 local paused_until = tonumber(state[6]) or 0
 -- 1 once an answer of this window showed only the fleet spending it.
 local alone = tonumber(state[7]) or 0
+-- Requests per second spent outside the fleet (the dashboard, other tools),
+-- measured over stretches of a second or more: what the API counted beyond
+-- the fleet's own count. Spent since the last observation, they are unseen.
+local outside = tonumber(state[8]) or 0
+local seen_at = tonumber(state[9]) or now
+local sample_at = tonumber(state[10]) or now
+local sampled = tonumber(state[11]) or 0
 local learn = ARGV[3] == '1'
 local share = tonumber(ARGV[4])
 local remaining = tonumber(ARGV[5])
@@ -89,27 +97,40 @@ if remaining >= 0 then
   local obs_used = api_quota - remaining + tonumber(ARGV[9])
   if reset_at == nil or now >= reset_at or obs_reset_at > reset_at + 1 then
     reset_at, used, alone = obs_reset_at, obs_used, 0
+    sample_at, sampled = now, 0
   else
     alone = (obs_used <= used and alone >= 0) and 1 or -1
+    sampled = sampled + math.max(0, obs_used - used)
     used = math.max(used, obs_used)
     reset_at = math.min(reset_at, obs_reset_at)
+    if now - sample_at >= 1 then
+      outside = (outside + sampled / (now - sample_at)) / 2
+      sample_at, sampled = now, 0
+    end
   end
+  seen_at = now
 end
 local pause = tonumber(ARGV[10])
 if pause > 0 then paused_until = math.max(paused_until, now + pause) end
 if reset_at == nil or now >= reset_at then
   reset_at, used, alone = now + window, 0, 0
+  seen_at, sample_at, sampled = now, now, 0
 end
 local admitted, wait = 0, 0
 local reserve = math.max(1, math.ceil(quota * share))
-local left = quota - used - reserve
+-- Guessed no further than the reserve again: a fleet that stops sending
+-- stops observing, and must not wait on its own guess for ever.
+local unseen = math.min(outside * (now - seen_at), reserve)
+local left = quota - used - reserve - unseen
 if ARGV[11] == '0' then
   wait = 0
 elseif now < paused_until then
   wait = paused_until - now
-elseif left < 1 then
+elseif left + unseen < 1 then
   wait = reset_at - now
-elseif next_at > now and not (alone == 1 and used < quota * 0.2) then
+elseif left < 1 then
+  wait = math.min(reset_at - now, 0.5)  -- only the guess holds it: look again soon
+elseif next_at > now and not (alone == 1 and outside < 0.01 and used < quota * 0.2) then
   -- A fresh window nobody outside the fleet spends: its first fifth goes at
   -- once, so a short script's calls are not spaced out.
   wait = next_at - now
@@ -120,7 +141,8 @@ else
 end
 redis.call('HSET', KEYS[1], 'reset_at', reset_at, 'used', used, 'quota', quota,
            'window', window, 'next_at', next_at, 'paused_until', paused_until,
-           'alone', alone)
+           'alone', alone, 'outside', outside, 'seen_at', seen_at,
+           'sample_at', sample_at, 'sampled', sampled)
 redis.call('PEXPIRE', KEYS[1], math.ceil(math.max(reset_at, paused_until) - now + window) * 1000)
 return {tostring(admitted), tostring(wait), tostring(quota), tostring(window),
         tostring(quota - used), tostring(reset_at - now),
