@@ -154,6 +154,17 @@ class Fleet:
         return run
 
 
+def assert_never_refused(
+    senders: int, concurrency: int, latency: float, outside_share: float
+) -> None:
+    """A fleet beside a consumer spending ``outside_share`` of the quota meets no 429."""
+    fleet = Fleet(
+        senders, concurrency=concurrency, latency=latency, outside_rate=QUOTA.rate * outside_share
+    )
+    run = fleet.share_the_quota()
+    assert run.refused == 0, (run.first_refusal, run.admitted_per_window)
+
+
 def test_eight_senders_leave_no_more_than_their_margins_unspent() -> None:
     run = Fleet(senders=8, requests_each=30).share_the_quota()
     assert run.refused == 0
@@ -178,11 +189,7 @@ def test_eight_senders_leave_no_more_than_their_margins_unspent() -> None:
 def test_no_fleet_of_up_to_eight_goes_over_the_quota(
     senders: int, concurrency: int, latency: float, outside_share: float
 ) -> None:
-    fleet = Fleet(
-        senders, concurrency=concurrency, latency=latency, outside_rate=QUOTA.rate * outside_share
-    )
-    run = fleet.share_the_quota()
-    assert run.refused == 0, (run.first_refusal, run.admitted_per_window)
+    assert_never_refused(senders, concurrency, latency, outside_share)
 
 
 @pytest.mark.xfail(
@@ -197,8 +204,4 @@ def test_no_fleet_of_up_to_eight_goes_over_the_quota(
 def test_larger_fleets_can_still_overrun_a_window(
     senders: int, concurrency: int, latency: float, outside_share: float
 ) -> None:
-    fleet = Fleet(
-        senders, concurrency=concurrency, latency=latency, outside_rate=QUOTA.rate * outside_share
-    )
-    run = fleet.share_the_quota()
-    assert run.refused == 0, (run.first_refusal, run.admitted_per_window)
+    assert_never_refused(senders, concurrency, latency, outside_share)
