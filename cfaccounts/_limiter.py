@@ -502,9 +502,9 @@ class RateLimiter(BaseRateLimiter):
         ):
             # Guessing what others spent since (at a measured rate, growing
             # with time) can hold everyone back at once, each waiting on the
-            # others. With nothing in flight, one request
-            # may go on what we saw, to see again: enough is left that every
-            # sender doing so at the same moment could not overshoot.
+            # others. With nothing in flight, one request may go on what we
+            # saw, to see again: enough is left that every sender doing so
+            # at the same moment could not overshoot.
             unseen = 0.0
         time_left = window.reset_at - now
         left = known - unseen
