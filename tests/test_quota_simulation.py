@@ -71,7 +71,6 @@ class Run:
     refused: int = 0
     #: When the first request was refused, and whether a sender sent it.
     first_refusal: tuple[float, bool] | None = None
-    finished_at: float = 0.0
 
 
 @contextlib.contextmanager
@@ -148,7 +147,6 @@ class Fleet:
             senders += [loop.create_task(sender(limiter, work)) for _ in range(self.concurrency)]
         dashboard = loop.create_task(outside()) if self.outside_rate else None
         await clock.run(*senders)
-        run.finished_at = clock.now
         if dashboard is not None:
             dashboard.cancel()
         return run
