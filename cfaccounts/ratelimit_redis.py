@@ -25,7 +25,7 @@ import math
 import threading
 import weakref
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from yarl import URL
 
@@ -51,9 +51,10 @@ _sleep = asyncio.sleep
 
 #: Admit one request or say how long to wait. KEYS[1]: the credential's hash.
 #: ARGV: local quota, local window, learn (0/1), reserve share, then an
-#: observation (remaining, reset, quota, window, our requests in flight; -1
-#: when none), a pause in seconds (0 when none) and whether to admit a request
-#: (1/0: 0 only records the observation and pause). Returns, as strings:
+#: observation (remaining, reset, quota, window, our requests in flight then,
+#: seconds since its answer arrived; remaining -1 when none), a pause in
+#: seconds (0 when none) and whether to admit a request (1/0: 0 only records
+#: the observation and pause). Returns, as strings:
 #: admitted (1/0), seconds to wait, quota, window, remaining, seconds to reset,
 #: seconds the fleet's pause after a 429 has left.
 _ACQUIRE = """
@@ -93,24 +94,32 @@ if remaining >= 0 then
       quota = math.min(tonumber(ARGV[1]), obs_quota)
     end
   end
-  local obs_reset_at = now + tonumber(ARGV[6])
+  -- An answer is carried by this process's next request, maybe seconds
+  -- later: it speaks of the moment it arrived.
+  local answered_at = now - tonumber(ARGV[10])
+  local obs_reset_at = answered_at + tonumber(ARGV[6])
   local obs_used = api_quota - remaining + tonumber(ARGV[9])
-  if reset_at == nil or now >= reset_at or obs_reset_at > reset_at + 1 then
+  if obs_reset_at <= now then
+    -- It describes a window that has ended since: nothing to learn of this one.
+  elseif reset_at == nil or now >= reset_at or obs_reset_at > reset_at + 1 then
     reset_at, used, alone = obs_reset_at, obs_used, 0
-    sample_at, sampled = now, 0
+    sample_at, sampled, seen_at = answered_at, 0, answered_at
   else
     alone = (obs_used <= used and alone >= 0) and 1 or -1
     sampled = sampled + math.max(0, obs_used - used)
     used = math.max(used, obs_used)
     reset_at = math.min(reset_at, obs_reset_at)
-    if now - sample_at >= 1 then
-      outside = (outside + sampled / (now - sample_at)) / 2
-      sample_at, sampled = now, 0
+    if answered_at - sample_at >= 1 then
+      local rate = sampled / (answered_at - sample_at)
+      -- A first measurement is taken whole: halved, it would guess others
+      -- spend half what they do just when the fleet starts.
+      outside = state[8] and (outside + rate) / 2 or rate
+      sample_at, sampled = answered_at, 0
     end
+    seen_at = math.max(seen_at, answered_at)
   end
-  seen_at = now
 end
-local pause = tonumber(ARGV[10])
+local pause = tonumber(ARGV[11])
 if pause > 0 then paused_until = math.max(paused_until, now + pause) end
 if reset_at == nil or now >= reset_at then
   reset_at, used, alone = now + window, 0, 0
@@ -122,7 +131,7 @@ local reserve = math.max(1, math.ceil(quota * share))
 -- stops observing, and must not wait on its own guess for ever.
 local unseen = math.min(outside * (now - seen_at), reserve)
 local left = quota - used - reserve - unseen
-if ARGV[11] == '0' then
+if ARGV[12] == '0' then
   wait = 0
 elseif now < paused_until then
   wait = paused_until - now
@@ -148,6 +157,16 @@ return {tostring(admitted), tostring(wait), tostring(quota), tostring(window),
         tostring(quota - used), tostring(reset_at - now),
         tostring(math.max(0, paused_until - now))}
 """
+
+
+class _Answer(NamedTuple):
+    """An answer's ``Ratelimit`` report, until this process's next request carries it."""
+
+    report: QuotaReport
+    #: When it arrived, on this process's clock.
+    arrived_at: float
+    #: This process's requests in flight then (perhaps not counted in it yet).
+    in_flight: int
 
 
 class RedisRateLimiter(BaseRateLimiter):
@@ -218,7 +237,7 @@ class RedisRateLimiter(BaseRateLimiter):
         self.reserve = reserve
         self._lock = threading.Lock()
         self._in_flight = 0
-        self._observation: QuotaReport | None = None
+        self._observation: _Answer | None = None
         self._pause = 0.0
         self._status = QuotaStatus("local", local.limit, local.per)
         self._saw_headers = False
@@ -256,11 +275,10 @@ class RedisRateLimiter(BaseRateLimiter):
         with self._lock:
             observation, self._observation = self._observation, None
             pause, self._pause = self._pause, 0.0
-            in_flight = self._in_flight
         if not pause:
             return
         try:
-            reply = await self._run(observation, pause, in_flight, admit=False)
+            reply = await self._run(observation, pause, admit=False)
         except RateLimitStoreError:
             return  # kept: the next request carries it, and says the store failed
         self._note_fleet_pause(float(reply[6]))
@@ -273,8 +291,7 @@ class RedisRateLimiter(BaseRateLimiter):
             with self._lock:
                 observation, self._observation = self._observation, None
                 pause, self._pause = self._pause, 0.0
-                in_flight = self._in_flight
-            reply = await self._run(observation, pause, in_flight)
+            reply = await self._run(observation, pause)
             admitted, wait = reply[0] == "1", float(reply[1])
             quota, window, remaining, reset, paused = (float(value) for value in reply[2:])
             self._status = QuotaStatus(
@@ -305,21 +322,22 @@ class RedisRateLimiter(BaseRateLimiter):
 
     async def _run(
         self,
-        observation: QuotaReport | None,
+        observation: _Answer | None,
         pause: float,
-        in_flight: int,
         *,
         admit: bool = True,
     ) -> list[str]:
         if observation is None:
-            seen: list[Any] = [-1, 0, 0, 0, 0]
+            seen: list[Any] = [-1, 0, 0, 0, 0, 0]
         else:
+            report = observation.report
             seen = [
-                observation.remaining,
-                observation.reset,
-                observation.quota or 0,
-                observation.window or 0,
-                in_flight,
+                report.remaining,
+                report.reset,
+                report.quota or 0,
+                report.window or 0,
+                observation.in_flight,
+                max(0.0, _limiter._monotonic() - observation.arrived_at),
             ]
         arguments = [self._local.limit, self._local.per, int(self._learns), self.reserve, *seen]
         # Shielded: redis-py can swallow a cancellation that lands while the
@@ -354,7 +372,7 @@ class RedisRateLimiter(BaseRateLimiter):
             return
         with self._lock:
             self._saw_headers = True
-            self._observation = report
+            self._observation = _Answer(report, _limiter._monotonic(), self._in_flight)
 
     def pause(self, seconds: float) -> None:
         if not seconds > 0:  # nothing to hold (NaN too)

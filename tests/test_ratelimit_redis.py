@@ -240,3 +240,40 @@ async def test_a_lockout_one_process_meets_reaches_the_fleet_before_it_sends_aga
             with pytest.raises(RateLimitError, match="not sent"):
                 await elsewhere.accounts.members.list(account_id=account_id)
         assert sandbox.counters.responses == {429: 1}
+
+
+async def test_what_others_likely_spent_since_the_last_answer_holds_the_fleet(
+    redis_url: str,
+) -> None:
+    limiter = RedisRateLimiter(redis_url, key="unseen-outside")
+    async with Sandbox(accounts=1, rate_limit=RateLimit(60, per=5)) as sandbox:
+        account_id = sandbox.account_ids[0]
+        async with sandbox.client(rate_limit=limiter) as client:
+            await client.accounts.get(account_id=account_id)
+            await asyncio.sleep(1.05)
+            sandbox.spend_quota(53)  # the dashboard, about 50 a second
+            await client.accounts.get(account_id=account_id)  # 5 left, 3 of them the reserve
+            await asyncio.sleep(0.5)  # at that rate, the dashboard has spent the rest since
+            await client.accounts.get(account_id=account_id)
+        assert sandbox.counters.responses[429] == 0
+    # Held until the window reset, not sent into the dashboard's spending:
+    # admitted as the first request of a new window.
+    assert limiter.status.remaining == 59
+
+
+async def test_an_answer_carried_after_its_window_ended_does_not_hold_the_next(
+    redis_url: str,
+) -> None:
+    limiter = RedisRateLimiter(redis_url, key="ended-window")
+    async with Sandbox(accounts=1, rate_limit=RateLimit(60, per=2)) as sandbox:
+        account_id = sandbox.account_ids[0]
+        async with sandbox.client(rate_limit=limiter) as client:
+            sandbox.spend_quota(56)
+            await client.accounts.get(account_id=account_id)  # 3 left: the reserve
+            await asyncio.sleep(2.2)  # the window resets before the next call carries it
+            started = time.monotonic()
+            await client.accounts.get(account_id=account_id)
+            waited = time.monotonic() - started
+        assert sandbox.counters.responses[429] == 0
+    # The answer spoke of the window that ended, not of the one just begun.
+    assert waited < 1
