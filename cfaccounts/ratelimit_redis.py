@@ -49,8 +49,9 @@ if TYPE_CHECKING:
 # Looked up at call time, so tests can record waits.
 _sleep = asyncio.sleep
 
-#: Admit one request or say how long to wait. KEYS[1]: the credential's hash.
-#: ARGV: local quota, local window, learn (0/1), reserve share, then an
+#: Admit one request or say how long to wait. KEYS[1]: the credential's hash;
+#: KEYS[2]: when each request under an explicit limit was admitted (a sorted
+#: set). ARGV: local quota, local window, learn (0/1), reserve share, then an
 #: observation (remaining, reset, quota, window, our requests in flight then,
 #: seconds since its answer arrived; remaining -1 when none), a pause in
 #: seconds (0 when none) and whether to admit a request (1/0: 0 only records
@@ -62,7 +63,7 @@ local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1e6
 local state = redis.call('HMGET', KEYS[1], 'reset_at', 'used', 'quota', 'window',
                          'next_at', 'paused_until', 'alone', 'outside', 'seen_at',
-                         'sample_at', 'sampled')
+                         'sample_at', 'sampled', 'measured', 'admissions')
 local reset_at = tonumber(state[1])
 local used = tonumber(state[2]) or 0
 local quota = tonumber(state[3]) or tonumber(ARGV[1])
@@ -78,30 +79,24 @@ local outside = tonumber(state[8]) or 0
 local seen_at = tonumber(state[9]) or now
 local sample_at = tonumber(state[10]) or now
 local sampled = tonumber(state[11]) or 0
-local learn = ARGV[3] == '1'
+local measured = tonumber(state[12]) or 0
+local admissions = tonumber(state[13]) or 0
 local share = tonumber(ARGV[4])
+-- An explicit limit is its own count, over its own window: at most that many
+-- requests admitted in any stretch that long, whatever the API's window.
+local cap, cap_window = 0, 0
+if ARGV[3] == '0' then cap, cap_window = tonumber(ARGV[1]), tonumber(ARGV[2]) end
 local remaining = tonumber(ARGV[5])
-if remaining >= 0 then
+-- An answer is carried by this process's next request, maybe seconds later:
+-- it speaks of the moment it arrived. One about a window that has ended
+-- since says nothing of this one (nor of the quota: a newer may differ).
+local answered_at = now - tonumber(ARGV[10])
+local obs_reset_at = answered_at + tonumber(ARGV[6])
+if remaining >= 0 and obs_reset_at > now then
   local obs_quota, obs_window = tonumber(ARGV[7]), tonumber(ARGV[8])
-  -- What the API counted, against its own quota; our cap (an explicit limit)
-  -- then leaves the fleet less of it.
-  local api_quota = quota
-  if obs_quota > 0 then
-    api_quota = obs_quota
-    if learn then
-      quota, window = obs_quota, obs_window
-    else
-      quota = math.min(tonumber(ARGV[1]), obs_quota)
-    end
-  end
-  -- An answer is carried by this process's next request, maybe seconds
-  -- later: it speaks of the moment it arrived.
-  local answered_at = now - tonumber(ARGV[10])
-  local obs_reset_at = answered_at + tonumber(ARGV[6])
-  local obs_used = api_quota - remaining + tonumber(ARGV[9])
-  if obs_reset_at <= now then
-    -- It describes a window that has ended since: nothing to learn of this one.
-  elseif reset_at == nil or now >= reset_at or obs_reset_at > reset_at + 1 then
+  if obs_quota > 0 then quota, window = obs_quota, obs_window end
+  local obs_used = quota - remaining + tonumber(ARGV[9])
+  if reset_at == nil or now >= reset_at or obs_reset_at > reset_at + 1 then
     reset_at, used, alone = obs_reset_at, obs_used, 0
     sample_at, sampled, seen_at = answered_at, 0, answered_at
   else
@@ -113,8 +108,8 @@ if remaining >= 0 then
       local rate = sampled / (answered_at - sample_at)
       -- A first measurement is taken whole: halved, it would guess others
       -- spend half what they do just when the fleet starts.
-      outside = state[8] and (outside + rate) / 2 or rate
-      sample_at, sampled = answered_at, 0
+      outside = measured == 1 and (outside + rate) / 2 or rate
+      sample_at, sampled, measured = answered_at, 0, 1
     end
     seen_at = math.max(seen_at, answered_at)
   end
@@ -124,6 +119,15 @@ if pause > 0 then paused_until = math.max(paused_until, now + pause) end
 if reset_at == nil or now >= reset_at then
   reset_at, used, alone = now + window, 0, 0
   seen_at, sample_at, sampled = now, now, 0
+end
+local cap_wait = 0
+if cap > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - cap_window)
+  local counted = redis.call('ZCARD', KEYS[2])
+  if counted >= cap then
+    local frees = redis.call('ZRANGE', KEYS[2], counted - cap, counted - cap, 'WITHSCORES')
+    cap_wait = tonumber(frees[2]) + cap_window - now
+  end
 end
 local admitted, wait = 0, 0
 local reserve = math.max(1, math.ceil(quota * share))
@@ -135,6 +139,8 @@ if ARGV[12] == '0' then
   wait = 0
 elseif now < paused_until then
   wait = paused_until - now
+elseif cap_wait > 0 then
+  wait = cap_wait
 elseif left + unseen < 1 then
   wait = reset_at - now
 elseif left < 1 then
@@ -147,11 +153,18 @@ else
   admitted = 1
   used = used + 1
   next_at = now + (reset_at - now) / left
+  if cap > 0 then
+    admissions = admissions + 1
+    -- Unique even if the hash (and its counter) expired before this set.
+    redis.call('ZADD', KEYS[2], now, now_parts[1] .. '.' .. now_parts[2] .. ':' .. admissions)
+    redis.call('PEXPIRE', KEYS[2], math.ceil(cap_window * 1000))
+  end
 end
 redis.call('HSET', KEYS[1], 'reset_at', reset_at, 'used', used, 'quota', quota,
            'window', window, 'next_at', next_at, 'paused_until', paused_until,
            'alone', alone, 'outside', outside, 'seen_at', seen_at,
-           'sample_at', sample_at, 'sampled', sampled)
+           'sample_at', sample_at, 'sampled', sampled, 'measured', measured,
+           'admissions', admissions)
 redis.call('PEXPIRE', KEYS[1], math.ceil(math.max(reset_at, paused_until) - now + window) * 1000)
 return {tostring(admitted), tostring(wait), tostring(quota), tostring(window),
         tostring(quota - used), tostring(reset_at - now),
@@ -184,12 +197,15 @@ class RedisRateLimiter(BaseRateLimiter):
         url: the Redis server, ``redis://[:password@]host[:port][/db]`` (or
             ``rediss://``, ``unix://``).
         key: names the credential's count; one key per credential (never the
-            credential itself). Stored as ``cfaccounts:quota:<key>``.
+            credential itself). Stored as ``cfaccounts:quota:<key>`` (and
+            ``cfaccounts:quota:<key>:cap`` under an explicit ``limit``).
         limit: as for :class:`~cfaccounts.RateLimiter`: ``"learn"`` (the
             default) starts at 1,200 per 300 s and follows the API's
-            ``Ratelimit-Policy``; a :class:`~cfaccounts.RateLimit` caps the
-            quota; ``None`` is the same as ``"learn"`` here, since the fleet's
-            count is the point.
+            ``Ratelimit-Policy``; a :class:`~cfaccounts.RateLimit` is kept
+            too: at most that many requests admitted across the fleet in any
+            stretch of that many seconds, whatever the API's window (the
+            headers still apply, the stricter wins); ``None`` is the same as
+            ``"learn"`` here, since the fleet's count is the point.
         reserve: the share of each window's quota left unspent (at least one
             request).
 
@@ -273,10 +289,10 @@ class RedisRateLimiter(BaseRateLimiter):
 
     async def share_pause(self) -> None:
         with self._lock:
+            if not self._pause:
+                return  # the answer waits for the next request to carry it
             observation, self._observation = self._observation, None
             pause, self._pause = self._pause, 0.0
-        if not pause:
-            return
         try:
             reply = await self._run(observation, pause, admit=False)
         except RateLimitStoreError:
@@ -344,7 +360,7 @@ class RedisRateLimiter(BaseRateLimiter):
         # script runs, and a cancelled call must not go on to be sent. A
         # request counted but never sent only makes the fleet more careful.
         running = asyncio.ensure_future(
-            self._script()(keys=[self.key], args=[*arguments, pause, int(admit)])
+            self._script()(keys=[self.key, f"{self.key}:cap"], args=[*arguments, pause, int(admit)])
         )
         try:
             reply = await asyncio.shield(running)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis.asyncio
 
 from cfaccounts import (
     AsyncCloudflare,
@@ -259,6 +260,13 @@ async def test_what_others_likely_spent_since_the_last_answer_holds_the_fleet(
     # Held until the window reset, not sent into the dashboard's spending:
     # admitted as the first request of a new window.
     assert limiter.status.remaining == 59
+    # The rate measured is the dashboard's own (53 in the second or so between
+    # the answers), not half of it.
+    store = redis.asyncio.Redis.from_url(redis_url)
+    outside = await store.hget(limiter.key, "outside")
+    assert outside is not None and float(outside) > 30
+    await store.aclose()
+    await limiter.aclose()
 
 
 async def test_an_answer_carried_after_its_window_ended_does_not_hold_the_next(
@@ -277,3 +285,66 @@ async def test_an_answer_carried_after_its_window_ended_does_not_hold_the_next(
         assert sandbox.counters.responses[429] == 0
     # The answer spoke of the window that ended, not of the one just begun.
     assert waited < 1
+
+
+async def _call_times(client: AsyncCloudflare, account_id: str, calls: int) -> list[float]:
+    """When each of ``calls`` sequential reads was answered, from the first call."""
+    started, answered = time.monotonic(), []
+    for _ in range(calls):
+        await client.accounts.get(account_id=account_id)
+        answered.append(time.monotonic() - started)
+    return answered
+
+
+async def test_an_explicit_limit_longer_than_the_api_window_holds_over_its_own(
+    redis_url: str,
+) -> None:
+    limiter = RedisRateLimiter(redis_url, key="long-cap", limit=RateLimit(5, per=3))
+    sandbox = Sandbox(accounts=1, rate_limit=RateLimit(60, per=1))
+    async with sandbox, sandbox.client(rate_limit=limiter) as client:
+        answered = await _call_times(client, sandbox.account_ids[0], 6)
+    # Five in any 3 s, though the API's window is 1 s: the sixth waits for the first.
+    assert answered[4] < 1
+    assert answered[5] >= 2.9
+    await limiter.aclose()
+
+
+async def test_an_explicit_limit_shorter_than_the_api_window_does_not_hold_it_whole(
+    redis_url: str,
+) -> None:
+    limiter = RedisRateLimiter(redis_url, key="short-cap", limit=RateLimit(10, per=1))
+    async with Sandbox(accounts=1, rate_limit=RateLimit(60, per=10)) as sandbox:
+        async with sandbox.client(rate_limit=limiter) as client:
+            answered = await _call_times(client, sandbox.account_ids[0], 14)
+        assert sandbox.counters.responses[429] == 0
+    # Ten a second, and the API's 60 per 10 s: not 10 per 10 s.
+    assert answered[-1] < 5
+    await limiter.aclose()
+
+
+async def test_sharing_no_pause_keeps_the_answer_for_the_next_request(redis_url: str) -> None:
+    limiter = RedisRateLimiter(redis_url, key="no-pause-to-share")
+    limiter.observe(
+        {"Ratelimit": '"default";r=0;t=300', "Ratelimit-Policy": '"default";q=1200;w=300'}
+    )
+    await limiter.share_pause()  # nothing to share
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.5):
+            await limiter.acquire()  # carries the answer: nothing is left
+    assert limiter.status.remaining == 0
+    await limiter.aclose()
+
+
+async def test_an_answer_about_an_ended_window_does_not_undo_a_newer_policy(
+    redis_url: str,
+) -> None:
+    late = RedisRateLimiter(redis_url, key="stale-policy")
+    fresh = RedisRateLimiter(redis_url, key="stale-policy")
+    late.observe({"Ratelimit": '"default";r=50;t=1', "Ratelimit-Policy": '"default";q=60;w=1'})
+    await asyncio.sleep(1.1)  # that window ends before the answer is carried
+    fresh.observe({"Ratelimit": '"default";r=20;t=5', "Ratelimit-Policy": '"default";q=30;w=5'})
+    await fresh.acquire()
+    await late.acquire()
+    assert late.status.quota == 30
+    await late.aclose()
+    await fresh.aclose()
