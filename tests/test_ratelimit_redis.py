@@ -285,6 +285,7 @@ async def test_an_answer_carried_after_its_window_ended_does_not_hold_the_next(
         assert sandbox.counters.responses[429] == 0
     # The answer spoke of the window that ended, not of the one just begun.
     assert waited < 1
+    await limiter.aclose()
 
 
 async def _call_times(client: AsyncCloudflare, account_id: str, calls: int) -> list[float]:
