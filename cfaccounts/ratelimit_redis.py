@@ -50,12 +50,13 @@ if TYPE_CHECKING:
 _sleep = asyncio.sleep
 
 #: Admit one request or say how long to wait. KEYS[1]: the credential's hash;
-#: KEYS[2]: when each request under an explicit limit was admitted (a sorted
-#: set). ARGV: local quota, local window, learn (0/1), reserve share, then an
-#: observation (remaining, reset, quota, window, our requests in flight then,
-#: seconds since its answer arrived; remaining -1 when none), a pause in
-#: seconds (0 when none) and whether to admit a request (1/0: 0 only records
-#: the observation and pause). Returns, as strings:
+#: KEYS[2]: when each request under this explicit limit was admitted (a
+#: sorted set). ARGV: the quota and window assumed until an answer states
+#: them, the explicit limit and its window (0 and 0: none), the reserve
+#: share, then an observation (remaining, reset, quota, window, our requests
+#: in flight then, seconds since its answer arrived; remaining -1 when none),
+#: a pause in seconds (0 when none) and whether to admit a request (1/0: 0
+#: only records the observation and pause). Returns, as strings:
 #: admitted (1/0), seconds to wait, quota, window, remaining, seconds to reset,
 #: seconds the fleet's pause after a 429 has left.
 _ACQUIRE = """
@@ -81,21 +82,20 @@ local sample_at = tonumber(state[10]) or now
 local sampled = tonumber(state[11]) or 0
 local measured = tonumber(state[12]) or 0
 local admissions = tonumber(state[13]) or 0
-local share = tonumber(ARGV[4])
 -- An explicit limit is its own count, over its own window: at most that many
 -- requests admitted in any stretch that long, whatever the API's window.
-local cap, cap_window = 0, 0
-if ARGV[3] == '0' then cap, cap_window = tonumber(ARGV[1]), tonumber(ARGV[2]) end
-local remaining = tonumber(ARGV[5])
+local cap, cap_window = tonumber(ARGV[3]), tonumber(ARGV[4])
+local share = tonumber(ARGV[5])
+local remaining = tonumber(ARGV[6])
 -- An answer is carried by this process's next request, maybe seconds later:
 -- it speaks of the moment it arrived. One about a window that has ended
 -- since says nothing of this one (nor of the quota: a newer may differ).
-local answered_at = now - tonumber(ARGV[10])
-local obs_reset_at = answered_at + tonumber(ARGV[6])
+local answered_at = now - tonumber(ARGV[11])
+local obs_reset_at = answered_at + tonumber(ARGV[7])
 if remaining >= 0 and obs_reset_at > now then
-  local obs_quota, obs_window = tonumber(ARGV[7]), tonumber(ARGV[8])
+  local obs_quota, obs_window = tonumber(ARGV[8]), tonumber(ARGV[9])
   if obs_quota > 0 then quota, window = obs_quota, obs_window end
-  local obs_used = quota - remaining + tonumber(ARGV[9])
+  local obs_used = quota - remaining + tonumber(ARGV[10])
   if reset_at == nil or now >= reset_at or obs_reset_at > reset_at + 1 then
     reset_at, used, alone = obs_reset_at, obs_used, 0
     sample_at, sampled, seen_at = answered_at, 0, answered_at
@@ -114,7 +114,7 @@ if remaining >= 0 and obs_reset_at > now then
     seen_at = math.max(seen_at, answered_at)
   end
 end
-local pause = tonumber(ARGV[11])
+local pause = tonumber(ARGV[12])
 if pause > 0 then paused_until = math.max(paused_until, now + pause) end
 if reset_at == nil or now >= reset_at then
   reset_at, used, alone = now + window, 0, 0
@@ -135,7 +135,7 @@ local reserve = math.max(1, math.ceil(quota * share))
 -- stops observing, and must not wait on its own guess for ever.
 local unseen = math.min(outside * (now - seen_at), reserve)
 local left = quota - used - reserve - unseen
-if ARGV[12] == '0' then
+if ARGV[13] == '0' then
   wait = 0
 elseif now < paused_until then
   wait = paused_until - now
@@ -157,7 +157,8 @@ else
     admissions = admissions + 1
     -- Unique even if the hash (and its counter) expired before this set.
     redis.call('ZADD', KEYS[2], now, now_parts[1] .. '.' .. now_parts[2] .. ':' .. admissions)
-    redis.call('PEXPIRE', KEYS[2], math.ceil(cap_window * 1000))
+    -- (At most 30,000 years: a longer expiry is not a number Redis takes.)
+    redis.call('PEXPIRE', KEYS[2], math.min(math.ceil(cap_window * 1000), 1e15))
   end
 end
 redis.call('HSET', KEYS[1], 'reset_at', reset_at, 'used', used, 'quota', quota,
@@ -198,14 +199,17 @@ class RedisRateLimiter(BaseRateLimiter):
             ``rediss://``, ``unix://``).
         key: names the credential's count; one key per credential (never the
             credential itself). Stored as ``cfaccounts:quota:<key>`` (and
-            ``cfaccounts:quota:<key>:cap`` under an explicit ``limit``).
+            ``cfaccounts:quota:<key>:cap:<limit>/<per>`` under an explicit
+            ``limit``).
         limit: as for :class:`~cfaccounts.RateLimiter`: ``"learn"`` (the
             default) starts at 1,200 per 300 s and follows the API's
             ``Ratelimit-Policy``; a :class:`~cfaccounts.RateLimit` is kept
-            too: at most that many requests admitted across the fleet in any
-            stretch of that many seconds, whatever the API's window (the
-            headers still apply, the stricter wins); ``None`` is the same as
-            ``"learn"`` here, since the fleet's count is the point.
+            too: at most that many requests admitted, by all the limiters on
+            the key with that same limit, in any stretch of that many
+            seconds, whatever the API's window (the API's quota still
+            applies, assumed to be 1,200 per 300 s until an answer states
+            it; the stricter wins); ``None`` is the same as ``"learn"``
+            here, since the fleet's count is the point.
         reserve: the share of each window's quota left unspent (at least one
             request).
 
@@ -247,9 +251,11 @@ class RedisRateLimiter(BaseRateLimiter):
         #: The URL for messages: without its password (in the user part or the query).
         self.display_url = _without_password(url, url)
         self.key = f"cfaccounts:quota:{key}"
-        local = limit if isinstance(limit, RateLimit) else CLOUDFLARE_RATE_LIMIT
-        self._local = local
-        self._learns = not isinstance(limit, RateLimit)
+        cap = self._cap = limit if isinstance(limit, RateLimit) else None
+        # One count per explicit limit: limiters on the key with another
+        # limit (or none) neither prune it nor count in it.
+        self._cap_key = f"{self.key}:cap:{cap.limit}/{cap.per}" if cap else f"{self.key}:cap"
+        local = cap if cap is not None else CLOUDFLARE_RATE_LIMIT
         self.reserve = reserve
         self._lock = threading.Lock()
         self._in_flight = 0
@@ -355,12 +361,20 @@ class RedisRateLimiter(BaseRateLimiter):
                 observation.in_flight,
                 max(0.0, _limiter._monotonic() - observation.arrived_at),
             ]
-        arguments = [self._local.limit, self._local.per, int(self._learns), self.reserve, *seen]
+        assumed, cap = CLOUDFLARE_RATE_LIMIT, self._cap
+        arguments = [
+            assumed.limit,
+            assumed.per,
+            cap.limit if cap is not None else 0,
+            cap.per if cap is not None else 0,
+            self.reserve,
+            *seen,
+        ]
         # Shielded: redis-py can swallow a cancellation that lands while the
         # script runs, and a cancelled call must not go on to be sent. A
         # request counted but never sent only makes the fleet more careful.
         running = asyncio.ensure_future(
-            self._script()(keys=[self.key, f"{self.key}:cap"], args=[*arguments, pause, int(admit)])
+            self._script()(keys=[self.key, self._cap_key], args=[*arguments, pause, int(admit)])
         )
         try:
             reply = await asyncio.shield(running)

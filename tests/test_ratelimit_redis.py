@@ -349,3 +349,44 @@ async def test_an_answer_about_an_ended_window_does_not_undo_a_newer_policy(
     assert late.status.quota == 30
     await late.aclose()
     await fresh.aclose()
+
+
+async def _admitted_within(limiter: RedisRateLimiter, seconds: float) -> bool:
+    """Whether ``limiter`` admits one more request within ``seconds``."""
+    try:
+        async with asyncio.timeout(seconds):
+            await limiter.acquire()
+    except TimeoutError:
+        return False
+    limiter.release()
+    return True
+
+
+async def test_an_explicit_limit_is_not_also_spread_like_the_api_quota(redis_url: str) -> None:
+    # A limit of 1 once had its "reserve" taken out of it and sent nothing, ever.
+    one = RedisRateLimiter(redis_url, key="limit-of-one", limit=RateLimit(1, per=10))
+    assert await _admitted_within(one, 1)
+    assert not await _admitted_within(one, 0.5)
+    await one.aclose()
+
+
+async def test_limiters_with_other_limits_on_one_key_keep_their_own_counts(
+    redis_url: str,
+) -> None:
+    slow = RedisRateLimiter(redis_url, key="mixed-limits", limit=RateLimit(3, per=10))
+    fast = RedisRateLimiter(redis_url, key="mixed-limits", limit=RateLimit(50, per=1))
+    for _ in range(3):
+        assert await _admitted_within(slow, 1)
+    await asyncio.sleep(1.1)
+    assert await _admitted_within(fast, 1)  # its 1 s window must not prune the slow count
+    assert not await _admitted_within(slow, 0.5)
+    await slow.aclose()
+    await fast.aclose()
+
+
+async def test_a_window_too_long_to_expire_in_redis_still_counts(redis_url: str) -> None:
+    forever = RedisRateLimiter(redis_url, key="long-window", limit=RateLimit(2, per=1e300))
+    assert await _admitted_within(forever, 1)
+    assert await _admitted_within(forever, 1)
+    assert not await _admitted_within(forever, 0.5)
+    await forever.aclose()
